@@ -1,0 +1,208 @@
+"""Build a model set: read -> clean -> Doc2Vec -> UMAP -> HDBSCAN -> topics -> write, atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lib import modelset
+from lib.params import BuildParams
+from lib.reading import Filters, ReadReport, read_papers
+from lib.stages import StageRecorder
+from lib.topics import NOISE, summarise_topics, topic_keywords
+from lib.training import cluster_points, fit_umap, train_doc2vec, unit_rows, write_corpus
+
+MIN_PAPERS = 20
+CORPUS = "corpus.txt"
+# Arrays above this many bytes go to their own .npy files, which gensim can memory-map on load.
+GENSIM_SEPARATE_BYTES = 1024
+
+
+class BuildError(Exception):
+    """The build cannot go on; the message is one line for the user."""
+
+
+Log = Callable[[str], None]
+
+
+def log_stderr(message: str) -> None:
+    """Progress goes to stderr so stdout carries only the summary."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass
+class BuildOptions:
+    """What to read, what to keep, how to train, and where the set goes."""
+
+    input: Path
+    out: Path
+    params: BuildParams
+    filters: Filters
+    workers: int
+
+
+def _read_progress(log: Log) -> Callable[[ReadReport], None]:
+    start = time.perf_counter()
+
+    def report(r: ReadReport) -> None:
+        seconds = max(time.perf_counter() - start, 1e-9)
+        log(f"  read {r.records:,} records, kept {r.kept or 0:,}  ({r.bytes_read / 2**20 / seconds:.0f} MB/s)")
+
+    return report
+
+
+def _explain_nothing_usable(path: Path, report: ReadReport) -> str:
+    reasons = ", ".join(f"{n} {reason}" for reason, n in report.skipped.most_common())
+    filtered = ", ".join(f"{n} {reason}" for reason, n in report.filtered.most_common())
+    detail = "; ".join(part for part in (f"skipped: {reasons}" if reasons else "", f"filtered out: {filtered}" if filtered else "") if part)
+    return f"no usable papers in {path} ({report.records} records read{'; ' + detail if detail else ''})"
+
+
+def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
+    """Build the model set described by options and return its manifest; nothing is left half-written."""
+    stages = StageRecorder()
+    started = time.perf_counter()
+    for leftover in modelset.clean_leftovers(options.out):
+        log(f"removed leftovers of an interrupted build: {leftover}")
+    with stages.stage("read"):
+        log(f"reading {options.input}")
+        table, report = read_papers(options.input, options.filters, progress=_read_progress(log))
+        if report.kept == 0:
+            raise BuildError(_explain_nothing_usable(options.input, report))
+        if report.kept < MIN_PAPERS:
+            raise BuildError(f"only {report.kept} usable papers in {options.input}; a model set needs at least {MIN_PAPERS}")
+        papers = table.to_frame()
+        del table
+        input_sha = modelset.sha256_file(options.input)
+    for line in describe_read(report):
+        log(line)
+    staging = modelset.staging_dir(options.out)
+    try:
+        manifest = _train_and_write(options, papers, report, input_sha, staging, stages, log)
+        modelset.commit(staging, options.out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    manifest["total_seconds"] = round(time.perf_counter() - started, 2)
+    return manifest
+
+
+def _document_texts(papers, text: str):
+    if text == "abstract":
+        return papers["abstract"]
+    return papers["title"] + " \n " + papers["abstract"]
+
+
+def _train_and_write(options: BuildOptions, papers, report: ReadReport, input_sha: str, staging: Path, stages: StageRecorder, log: Log) -> dict:
+    params, workers = options.params, options.workers
+    corpus = staging / CORPUS
+    with stages.stage("clean"):
+        n_docs = write_corpus(_document_texts(papers, params.text), corpus)
+    with stages.stage("doc2vec"):
+        log(f"training Doc2Vec on {n_docs:,} papers ({params.doc2vec.epochs} epochs, {workers} workers)")
+        model = train_doc2vec(corpus, n_docs, params.doc2vec, workers, params.seed, log)
+        model.save(str(staging / modelset.DOC2VEC), sep_limit=GENSIM_SEPARATE_BYTES)
+        vectors = unit_rows(model.dv.vectors)
+        vocabulary = len(model.wv)
+        del model
+        np.save(staging / modelset.VECTORS, vectors)
+    with stages.stage("umap"):
+        log(f"UMAP: {n_docs:,} vectors to 2-D (n_neighbors={params.umap.n_neighbors})")
+        coords = fit_umap(vectors, params.umap, 2, params.seed, verbose=False)
+        space = coords
+        if params.umap.cluster_dims > 2:
+            log(f"UMAP: {params.umap.cluster_dims}-D space for clustering")
+            space = fit_umap(vectors, params.umap, params.umap.cluster_dims, params.seed, verbose=False)
+    with stages.stage("hdbscan"):
+        log(f"HDBSCAN: clustering {n_docs:,} points (min_cluster_size={params.hdbscan.min_cluster_size})")
+        labels = cluster_points(space, params.hdbscan, workers)
+    with stages.stage("topics"):
+        with open(corpus, encoding="utf-8") as lines:
+            keywords = topic_keywords([line.rstrip("\n") for line in lines], labels)
+        topics = summarise_topics(labels, coords, papers["categories"].tolist(), keywords)
+    with stages.stage("write"):
+        corpus.unlink()
+        papers["x"], papers["y"], papers["cluster"] = coords[:, 0], coords[:, 1], labels
+        papers.to_parquet(staging / modelset.PAPERS, index=False)
+        np.save(staging / modelset.MAP, coords)
+        np.save(staging / modelset.CLUSTERS, labels)
+        (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
+    noise = int((labels == NOISE).sum())
+    manifest = {
+        "name": options.out.name,
+        "synthetic": bool(papers["synthetic"].all()),
+        "params": params.as_dict(),
+        "workers": workers,
+        "input": {
+            "path": str(options.input.resolve()),
+            "bytes": options.input.stat().st_size,
+            "sha256": input_sha,
+            "filters": {
+                "categories": list(options.filters.categories),
+                "since": options.filters.since,
+                "until": options.filters.until,
+                "limit": options.filters.limit,
+            },
+        },
+        "counts": {
+            "papers": n_docs,
+            "vocabulary": vocabulary,
+            "clusters": len(topics),
+            "noise": noise,
+            "noise_share": round(noise / n_docs, 4),
+            "largest_cluster": max((t["size"] for t in topics), default=0),
+            "read": report.as_dict(),
+        },
+        "placement": {"method": "nearest neighbours in document-vector space", "k": 15},
+        "stages": stages.as_dict(),
+    }
+    return modelset.write_manifest(staging, manifest)
+
+
+def describe_read(report: ReadReport) -> list[str]:
+    """Human lines about what the read kept, skipped (with example line numbers) and filtered out."""
+    lines = [f"read {report.records:,} records: kept {report.kept:,}, {report.duplicates:,} duplicate ids replaced by their later record"]
+    for reason, count in report.skipped.most_common():
+        where = ", ".join(str(n) for n in report.examples.get(reason, []))
+        lines.append(f"  skipped {count:,} ({reason}), first at line(s) {where}")
+    for reason, count in report.filtered.most_common():
+        lines.append(f"  filtered out {count:,} ({reason})")
+    if report.stopped_early:
+        lines.append(f"  warning: {report.stopped_early}")
+    return lines
+
+
+def summary_table(manifest: dict) -> str:
+    """The end-of-build summary: counts, clusters, noise, and time and peak memory per stage."""
+    counts = manifest["counts"]
+    read = counts["read"]
+    rows = [
+        ("records read", f"{read['records']:,}"),
+        ("papers kept", f"{counts['papers']:,}"),
+        ("skipped (bad)", f"{read['skipped_total']:,}"),
+        ("filtered out", f"{sum(read['filtered'].values()):,}"),
+        ("duplicates replaced", f"{read['duplicates']:,}"),
+        ("vocabulary", f"{counts['vocabulary']:,}"),
+        ("clusters", f"{counts['clusters']:,}"),
+        ("noise share", f"{counts['noise_share']:.1%}"),
+        ("largest cluster", f"{counts['largest_cluster']:,}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    out = [f"model set {manifest['name']}"] + [f"  {name:<{width}}  {value}" for name, value in rows]
+    out.append(f"  {'stage':<10} {'seconds':>9} {'peak MB':>9}")
+    for name, figures in manifest["stages"].items():
+        out.append(f"  {name:<10} {figures['seconds']:>9.1f} {figures['peak_rss_mb']:>9.0f}")
+    return "\n".join(out)

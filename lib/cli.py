@@ -1,0 +1,123 @@
+"""The command line: `python -m lib build | demo-data`. Errors end with one line and exit code 1."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+from lib.modelset import ModelSetError
+from lib.params import PRESETS, TEXT_CHOICES, with_overrides
+from lib.reading import Filters, InputError
+
+
+def _date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value}")
+    return number
+
+
+def _categories(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(part for value in values or [] for part in re.split(r"[,\s]+", value) if part)
+
+
+def _add_build(commands: argparse._SubParsersAction) -> None:
+    build = commands.add_parser(
+        "build",
+        help="build a model set from arXiv metadata (JSON lines or CSV)",
+        description="Read arXiv metadata, train Doc2Vec, map with UMAP, cluster with HDBSCAN, write models/NAME atomically.",
+    )
+    build.add_argument("--input", required=True, type=Path, help="snapshot JSON lines (.json/.jsonl, optionally .gz) or CSV with id,title,abstract")
+    build.add_argument("--out", required=True, type=Path, help="model set folder, e.g. models/cs-2024")
+    build.add_argument("--preset", choices=sorted(PRESETS), default="default", help="'seed' reproduces the training notebook exactly")
+    build.add_argument("--categories", nargs="+", metavar="PREFIX", help="keep papers with a category starting so: cs.CL, cs., math")
+    build.add_argument("--since", type=_date, help="keep papers with update_date on or after YYYY-MM-DD")
+    build.add_argument("--until", type=_date, help="keep papers with update_date on or before YYYY-MM-DD")
+    build.add_argument("--limit", type=_positive, help="stop reading once N papers are kept")
+    build.add_argument("--workers", type=_positive, default=None, help="threads for training and clustering (default: all cores)")
+    build.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    build.add_argument("--text", choices=TEXT_CHOICES, default=None, help="what each paper's document is made of")
+    group = build.add_argument_group("Doc2Vec")
+    group.add_argument("--epochs", type=_positive, dest="doc2vec.epochs")
+    group.add_argument("--vector-size", type=_positive, dest="doc2vec.vector_size")
+    group.add_argument("--window", type=_positive, dest="doc2vec.window")
+    group.add_argument("--min-count", type=_positive, dest="doc2vec.min_count")
+    group.add_argument("--dm", type=int, choices=(0, 1), dest="doc2vec.dm", help="1 = PV-DM (notebook), 0 = PV-DBOW")
+    group.add_argument("--max-vocab", type=_positive, dest="doc2vec.max_final_vocab", help="cap the vocabulary size")
+    group = build.add_argument_group("UMAP")
+    group.add_argument("--umap-neighbors", type=_positive, dest="umap.n_neighbors")
+    group.add_argument("--umap-min-dist", type=float, dest="umap.min_dist")
+    group.add_argument("--cluster-dims", type=_positive, dest="umap.cluster_dims", help="UMAP dimensions HDBSCAN clusters in (2 = the map)")
+    group = build.add_argument_group("HDBSCAN")
+    group.add_argument("--min-cluster-size", type=_positive, dest="hdbscan.min_cluster_size")
+    group.add_argument("--min-samples", type=_positive, dest="hdbscan.min_samples")
+    group.add_argument("--cluster-selection", choices=("eom", "leaf"), dest="hdbscan.cluster_selection_method")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser with every command."""
+    top = argparse.ArgumentParser(prog="python -m lib", description="arXiv semantic search: build and inspect model sets.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_build(commands)
+    demo = commands.add_parser("demo-data", help="write the synthetic demo corpus (JSON lines)", description="Write a deterministic synthetic corpus so the app runs offline.")
+    demo.add_argument("--out", required=True, type=Path, help="output file (.jsonl or .jsonl.gz)")
+    demo.add_argument("--papers", type=_positive, default=3600, help="number of papers (default 3600)")
+    demo.add_argument("--seed", type=int, default=0)
+    return top
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from lib.build import BuildOptions, build_model_set, default_workers, summary_table
+
+    overrides = {key: value for key, value in vars(args).items() if "." in key}
+    params = with_overrides(PRESETS[args.preset], seed=args.seed, text=args.text, **overrides)
+    filters = Filters(_categories(args.categories), args.since, args.until, args.limit)
+    options = BuildOptions(args.input, args.out, params, filters, args.workers or default_workers())
+    manifest = build_model_set(options)
+    print(summary_table(manifest))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from lib.demo import write_demo_corpus
+
+    count = write_demo_corpus(args.out, n_papers=args.papers, seed=args.seed)
+    print(f"wrote {count:,} synthetic papers to {args.out}")
+    return 0
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; known failures print one line to stderr and return 1."""
+    from lib.build import BuildError
+
+    args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    handlers = {"build": _run_build, "demo-data": _run_demo}
+    try:
+        return handlers[args.command](args)
+    except (InputError, BuildError, ModelSetError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("LIB_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (set LIB_DEBUG=1 for details)", file=sys.stderr)
+        return 1

@@ -1,0 +1,86 @@
+"""Build parameters for Doc2Vec, UMAP and HDBSCAN, and the named presets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Doc2VecParams:
+    """gensim Doc2Vec settings (dm=1 is PV-DM as in the notebook, dm=0 PV-DBOW)."""
+
+    dm: int = 0
+    dbow_words: int = 1
+    vector_size: int = 100
+    window: int = 6
+    min_count: int = 2
+    epochs: int = 40
+    negative: int = 5
+    sample: float = 1e-4
+    max_final_vocab: int | None = None
+
+
+@dataclass(frozen=True)
+class UmapParams:
+    """UMAP settings for the 2-D map (and for the clustering space when cluster_dims > 2)."""
+
+    n_neighbors: int = 30
+    min_dist: float = 0.0
+    metric: str = "cosine"
+    cluster_dims: int = 2
+
+
+@dataclass(frozen=True)
+class HdbscanParams:
+    """HDBSCAN settings; min_samples None means HDBSCAN's default (equal to min_cluster_size)."""
+
+    min_cluster_size: int = 50
+    min_samples: int | None = None
+    metric: str = "euclidean"
+    cluster_selection_method: str = "eom"
+
+
+@dataclass(frozen=True)
+class BuildParams:
+    """Everything that shapes a model set, recorded whole in its manifest."""
+
+    preset: str = "default"
+    text: str = "title+abstract"
+    doc2vec: Doc2VecParams = field(default_factory=Doc2VecParams)
+    umap: UmapParams = field(default_factory=UmapParams)
+    hdbscan: HdbscanParams = field(default_factory=HdbscanParams)
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+PRESETS: dict[str, BuildParams] = {
+    "default": BuildParams(),
+    # The training notebook exactly: PV-DM, abstracts only, 200 epochs, 2-D UMAP, HDBSCAN on it.
+    "seed": BuildParams(
+        preset="seed",
+        text="abstract",
+        doc2vec=Doc2VecParams(dm=1, dbow_words=0, vector_size=100, window=6, min_count=1, epochs=200, sample=1e-3),
+        umap=UmapParams(n_neighbors=50, min_dist=0.1, metric="cosine", cluster_dims=2),
+        hdbscan=HdbscanParams(min_cluster_size=50, metric="euclidean", cluster_selection_method="eom"),
+    ),
+}
+
+TEXT_CHOICES = ("abstract", "title+abstract")
+
+
+def with_overrides(base: BuildParams, **overrides: object) -> BuildParams:
+    """Apply `section.name=value` style overrides (None values are ignored) to a preset."""
+    sections = {"doc2vec": base.doc2vec, "umap": base.umap, "hdbscan": base.hdbscan}
+    top: dict[str, object] = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        section, _, name = key.partition(".")
+        if name:
+            sections[section] = replace(sections[section], **{name: value})
+        else:
+            top[section] = value
+    return replace(base, **sections, **top)

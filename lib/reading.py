@@ -1,0 +1,280 @@
+"""Streaming readers for arXiv metadata: the Kaggle snapshot's JSON lines (optionally gzip) and CSV.
+
+Records are validated one at a time; bad ones are counted by reason and never abort a read.
+Memory grows with the papers kept, never with the size of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import sys
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FIELDS = ("id", "title", "abstract", "authors", "categories", "update_date")
+REQUIRED = ("id", "title", "abstract")
+EXAMPLES_PER_REASON = 5
+MAX_ID_LENGTH = 64
+
+_VERSION_SUFFIX = re.compile(r"v\d+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class InputError(Exception):
+    """The input as a whole cannot be read (missing file, unknown format, missing CSV columns)."""
+
+
+def normalize_id(raw: str) -> str:
+    """Strip whitespace and a trailing version (`2401.01234v2` -> `2401.01234`)."""
+    return _VERSION_SUFFIX.sub("", raw.strip())
+
+
+@dataclass
+class Filters:
+    """Which papers to keep: category prefixes, an update_date range, and a maximum count."""
+
+    categories: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    limit: int | None = None
+
+    def category_matches(self, categories: str) -> bool:
+        """`cs.` matches any cs.* code, `math` the archive math and math.*, `cs.CL` only cs.CL."""
+        if not self.categories:
+            return True
+        for code in categories.split():
+            for prefix in self.categories:
+                if code == prefix or code.startswith(prefix if prefix.endswith(".") else prefix + "."):
+                    return True
+        return False
+
+    def rejects(self, paper: dict[str, str]) -> str | None:
+        """The reason a valid paper is filtered out, or None to keep it."""
+        if not self.category_matches(paper["categories"]):
+            return "category"
+        date = paper["update_date"]
+        if (self.since or self.until) and not date:
+            return "no update_date"
+        if self.since and date < self.since:
+            return "before --since"
+        if self.until and date > self.until:
+            return "after --until"
+        return None
+
+
+@dataclass
+class ReadReport:
+    """What a read saw: records, kept papers, skips by reason with example line numbers."""
+
+    records: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    bytes_read: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    filtered: Counter = field(default_factory=Counter)
+    examples: dict[str, list[int]] = field(default_factory=dict)
+    stopped_early: str | None = None
+
+    def skip(self, reason: str, line: int) -> None:
+        """Count a bad record and remember where the first few were."""
+        self.skipped[reason] += 1
+        lines = self.examples.setdefault(reason, [])
+        if len(lines) < EXAMPLES_PER_REASON:
+            lines.append(line)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready summary for the manifest."""
+        return {
+            "records": self.records,
+            "kept": self.kept,
+            "duplicates": self.duplicates,
+            "bytes_read": self.bytes_read,
+            "skipped": dict(self.skipped),
+            "skipped_total": sum(self.skipped.values()),
+            "skipped_examples": self.examples,
+            "filtered": dict(self.filtered),
+            "stopped_early": self.stopped_early,
+        }
+
+
+@dataclass
+class PaperTable:
+    """Kept papers in columns; a later record of the same id replaces the earlier one in place."""
+
+    columns: dict[str, list] = field(default_factory=lambda: {name: [] for name in FIELDS})
+    synthetic: list[bool] = field(default_factory=list)
+    alive: list[bool] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def put(self, paper: dict[str, str], synthetic: bool) -> bool:
+        """Insert or replace a paper; True when the id was already present."""
+        row = self.rows.get(paper["id"])
+        if row is None:
+            self.rows[paper["id"]] = len(self.alive)
+            for name in FIELDS:
+                self.columns[name].append(paper[name])
+            self.synthetic.append(synthetic)
+            self.alive.append(True)
+            return False
+        for name in FIELDS:
+            self.columns[name][row] = paper[name]
+        self.synthetic[row] = synthetic
+        return True
+
+    def drop(self, paper_id: str) -> bool:
+        """Forget a kept paper (its latest record no longer passes the filters)."""
+        row = self.rows.pop(paper_id, None)
+        if row is None:
+            return False
+        self.alive[row] = False
+        return True
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_frame(self):
+        """The live papers as a pandas DataFrame, in the order first seen."""
+        import pandas as pd
+
+        keep = [i for i, ok in enumerate(self.alive) if ok]
+        data = {name: [values[i] for i in keep] for name, values in self.columns.items()}
+        data["synthetic"] = [self.synthetic[i] for i in keep]
+        return pd.DataFrame(data)
+
+
+def _clean_field(value: str) -> str:
+    """Remove control characters (NUL included) and collapse whitespace."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def validate(record: object) -> tuple[dict[str, str] | None, str | None]:
+    """Turn a raw record into a clean paper dict, or return the reason it is unusable."""
+    if not isinstance(record, dict):
+        return None, "not an object"
+    paper: dict[str, str] = {}
+    for name in FIELDS:
+        value = record.get(name)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            return None, f"wrong type: {name}"
+        paper[name] = _clean_field(value)
+    for name in REQUIRED:
+        if not paper[name]:
+            return None, f"missing {name}"
+    if not any(ch.isalnum() for ch in paper["abstract"]):
+        return None, "abstract has no words"
+    paper["id"] = normalize_id(paper["id"])
+    if not paper["id"] or " " in paper["id"] or len(paper["id"]) > MAX_ID_LENGTH:
+        return None, "bad id"
+    date = paper["update_date"]
+    if date:
+        if not _DATE.match(date):
+            return None, "bad update_date"
+        paper["update_date"] = date[:10]
+    return paper, None
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def detect_format(path: Path) -> str:
+    """'jsonl' or 'csv', by suffix, else by the first non-blank byte."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in (".json", ".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffixes and suffixes[-1] == ".csv":
+        return "csv"
+    try:
+        with _open_binary(path) as handle:
+            head = handle.read(4096).lstrip()
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    if head.startswith(b"{"):
+        return "jsonl"
+    if b"," in head.split(b"\n", 1)[0]:
+        return "csv"
+    raise InputError(f"{path}: unknown format (expected JSON lines or CSV with id,title,abstract)")
+
+
+def _jsonl_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tuple[int, object]]:
+    for number, line in enumerate(handle, start=1):
+        report.bytes_read += len(line)
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except ValueError:
+            report.records += 1
+            report.skip("not JSON", number)
+
+
+def _csv_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tuple[int, object]]:
+    text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+    reader = csv.DictReader(text)
+    columns = reader.fieldnames or []
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise InputError(f"CSV lacks required column(s) {', '.join(missing)}; found: {', '.join(columns) or 'none'}")
+    for row in reader:
+        report.bytes_read = handle.tell() if hasattr(handle, "tell") else report.bytes_read
+        if None in row:
+            report.records += 1
+            report.skip("too many CSV fields", reader.line_num)
+            continue
+        yield reader.line_num, {name: row.get(name) for name in FIELDS if row.get(name) is not None}
+
+
+def read_papers(
+    path: str | Path,
+    filters: Filters | None = None,
+    progress: Callable[[ReadReport], None] | None = None,
+) -> tuple[PaperTable, ReadReport]:
+    """Stream a metadata file into a PaperTable, validating, filtering and de-duplicating by id."""
+    path = Path(path)
+    filters = filters or Filters()
+    if not path.is_file():
+        raise InputError(f"input not found or not a file: {path}")
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    kind = detect_format(path)
+    table, report = PaperTable(), ReadReport()
+    records = _jsonl_records if kind == "jsonl" else _csv_records
+    with _open_binary(path) as handle:
+        line = 0
+        try:
+            for line, record in records(handle, report):
+                report.records += 1
+                paper, reason = validate(record)
+                if paper is None:
+                    report.skip(reason, line)
+                    continue
+                rejected = filters.rejects(paper)
+                if rejected:
+                    report.filtered[rejected] += 1
+                    table.drop(paper["id"])
+                    continue
+                if table.put(paper, synthetic=record.get("synthetic") is True):
+                    report.duplicates += 1
+                if progress and report.records % 10_000 == 0:
+                    progress(report)
+                if filters.limit and len(table) >= filters.limit:
+                    break
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            report.stopped_early = f"input ends early after line {line} ({type(exc).__name__}: {exc}); kept what was read before"
+    report.kept = len(table)
+    if progress:
+        progress(report)
+    return table, report

@@ -1,0 +1,95 @@
+"""Topic summaries: c-TF-IDF keyword labels, sizes, main categories and centres of each cluster."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+NOISE = -1
+KEYWORDS_PER_TOPIC = 10
+LABEL_WORDS = 3
+
+# Words every kind of abstract uses; they say nothing about a field.
+ACADEMIC_STOP_WORDS = frozenset(
+    """
+    paper papers propose proposed proposes present presents presented study studies studied show shows shown
+    result results method methods approach approaches new novel using use used uses based work works
+    demonstrate demonstrates demonstrated provide provides provided investigate investigated introduce
+    introduces introduced obtain obtained find finds found consider considered different various
+    significant significantly performance problem problems model models analysis data framework
+    existing recent recently however furthermore moreover also well two one three first second
+    high low large small important key main general specific approach via thus therefore within
+    et al eg ie allows allow able achieve achieves achieved compared including make makes made
+    """.split()
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | ACADEMIC_STOP_WORDS
+
+
+def primary_category(categories: str) -> str:
+    """The first listed category (arXiv lists the primary one first)."""
+    parts = categories.split()
+    return parts[0] if parts else ""
+
+
+def topic_keywords(clean_texts: Sequence[str], labels: np.ndarray, n_words: int = KEYWORDS_PER_TOPIC) -> dict[int, list[str]]:
+    """The words that best set each cluster apart (class-based TF-IDF over already-cleaned texts)."""
+    clusters = sorted(int(c) for c in set(labels.tolist()) if c != NOISE)
+    if not clusters:
+        return {}
+    vectorizer = CountVectorizer(
+        token_pattern=r"(?u)\b[^\W\d_][^\W_]+\b",
+        stop_words=list(STOP_WORDS),
+        max_df=0.5 if len(clean_texts) >= 50 else 1.0,
+        min_df=2 if len(clean_texts) >= 50 else 1,
+        lowercase=False,
+    )
+    try:
+        counts = vectorizer.fit_transform(clean_texts)
+    except ValueError:
+        return {c: [] for c in clusters}
+    vocabulary = vectorizer.get_feature_names_out()
+    index = {c: i for i, c in enumerate(clusters)}
+    rows = np.array([index.get(int(label), -1) for label in labels])
+    mask = rows >= 0
+    from scipy import sparse
+
+    membership = sparse.csr_matrix((np.ones(mask.sum()), (rows[mask], np.flatnonzero(mask))), shape=(len(clusters), counts.shape[0]))
+    per_cluster = np.asarray((membership @ counts).todense(), dtype=np.float64)
+    words_per_cluster = per_cluster.sum(axis=1, keepdims=True)
+    tf = per_cluster / np.where(words_per_cluster == 0, 1, words_per_cluster)
+    term_total = per_cluster.sum(axis=0)
+    idf = np.log1p(words_per_cluster.mean() / np.where(term_total == 0, 1, term_total))
+    scores = tf * idf
+    result: dict[int, list[str]] = {}
+    for cluster, row in zip(clusters, scores, strict=True):
+        top = np.argsort(-row, kind="stable")[:n_words]
+        result[cluster] = [str(vocabulary[i]) for i in top if row[i] > 0]
+    return result
+
+
+def summarise_topics(
+    labels: np.ndarray, coords: np.ndarray, categories: Sequence[str], keywords: dict[int, list[str]]
+) -> list[dict]:
+    """One JSON-ready record per cluster: id, size, keywords, label, main categories, centre on the map."""
+    primaries = np.array([primary_category(c) for c in categories], dtype=object)
+    topics = []
+    for cluster in sorted(int(c) for c in set(labels.tolist()) if c != NOISE):
+        members = labels == cluster
+        size = int(members.sum())
+        words = keywords.get(cluster, [])
+        top = Counter(primaries[members].tolist()).most_common(3)
+        centre = np.median(coords[members], axis=0)
+        topics.append(
+            {
+                "id": cluster,
+                "size": size,
+                "keywords": words,
+                "label": ", ".join(words[:LABEL_WORDS]) or f"topic {cluster}",
+                "top_categories": [[cat, round(n / size, 3)] for cat, n in top],
+                "centre": [round(float(centre[0]), 4), round(float(centre[1]), 4)],
+            }
+        )
+    return topics
