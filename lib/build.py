@@ -15,7 +15,7 @@ import numpy as np
 
 from lib import modelset
 from lib.params import BuildParams
-from lib.reading import Filters, ReadReport, read_papers
+from lib.reading import Filters, InputError, ReadReport, read_papers
 from lib.stages import StageRecorder
 from lib.topics import NOISE, summarise_topics, topic_keywords
 from lib.training import cluster_points, fit_umap, train_doc2vec, unit_rows, write_corpus
@@ -73,8 +73,9 @@ def _explain_nothing_usable(path: Path, report: ReadReport) -> str:
 
 def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
     """Build the model set described by options and return its manifest; nothing is left half-written."""
+    if not options.input.is_file():
+        raise InputError(f"input not found or not a file: {options.input}")
     stages = StageRecorder()
-    started = time.perf_counter()
     for leftover in modelset.clean_leftovers(options.out):
         log(f"removed leftovers of an interrupted build: {leftover}")
     with stages.stage("read"):
@@ -96,7 +97,6 @@ def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    manifest["total_seconds"] = round(time.perf_counter() - started, 2)
     return manifest
 
 
@@ -106,7 +106,9 @@ def _document_texts(papers, text: str):
     return papers["title"] + " \n " + papers["abstract"]
 
 
-def _train_and_write(options: BuildOptions, papers, report: ReadReport, input_sha: str, staging: Path, stages: StageRecorder, log: Log) -> dict:
+def _train_and_write(
+    options: BuildOptions, papers, report: ReadReport, input_sha: str, staging: Path, stages: StageRecorder, log: Log
+) -> dict:
     params, workers = options.params, options.workers
     corpus = staging / CORPUS
     with stages.stage("clean"):

@@ -37,7 +37,9 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
         help="build a model set from arXiv metadata (JSON lines or CSV)",
         description="Read arXiv metadata, train Doc2Vec, map with UMAP, cluster with HDBSCAN, write models/NAME atomically.",
     )
-    build.add_argument("--input", required=True, type=Path, help="snapshot JSON lines (.json/.jsonl, optionally .gz) or CSV with id,title,abstract")
+    build.add_argument(
+        "--input", required=True, type=Path, help="snapshot JSON lines (.json/.jsonl, optionally .gz) or CSV with id,title,abstract"
+    )
     build.add_argument("--out", required=True, type=Path, help="model set folder, e.g. models/cs-2024")
     build.add_argument("--preset", choices=sorted(PRESETS), default="default", help="'seed' reproduces the training notebook exactly")
     build.add_argument("--categories", nargs="+", metavar="PREFIX", help="keep papers with a category starting so: cs.CL, cs., math")
@@ -69,7 +71,11 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m lib", description="arXiv semantic search: build and inspect model sets.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_build(commands)
-    demo = commands.add_parser("demo-data", help="write the synthetic demo corpus (JSON lines)", description="Write a deterministic synthetic corpus so the app runs offline.")
+    demo = commands.add_parser(
+        "demo-data",
+        help="write the synthetic demo corpus (JSON lines)",
+        description="Write a deterministic synthetic corpus so the app runs offline.",
+    )
     demo.add_argument("--out", required=True, type=Path, help="output file (.jsonl or .jsonl.gz)")
     demo.add_argument("--papers", type=_positive, default=3600, help="number of papers (default 3600)")
     demo.add_argument("--seed", type=int, default=0)

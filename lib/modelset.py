@@ -21,7 +21,7 @@ import platform
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -64,7 +64,7 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 def now_iso() -> str:
     """The current UTC time, to the second, ISO 8601."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _pid_alive(pid: int) -> bool:

@@ -15,14 +15,14 @@ LABEL_WORDS = 3
 # Words every kind of abstract uses; they say nothing about a field.
 ACADEMIC_STOP_WORDS = frozenset(
     """
-    paper papers propose proposed proposes present presents presented study studies studied show shows shown
-    result results method methods approach approaches new novel using use used uses based work works
-    demonstrate demonstrates demonstrated provide provides provided investigate investigated introduce
-    introduces introduced obtain obtained find finds found consider considered different various
-    significant significantly performance problem problems model models analysis data framework
-    existing recent recently however furthermore moreover also well two one three first second
-    high low large small important key main general specific approach via thus therefore within
-    et al eg ie allows allow able achieve achieves achieved compared including make makes made
+    paper papers propose proposed proposes present presents presented study studies studied show shows
+    shown result results method methods approach approaches new novel using use used uses based work
+    works demonstrate demonstrates demonstrated provide provides provided investigate investigated
+    introduce introduces introduced obtain obtained find finds found consider considered different
+    various significant significantly performance problem problems model models analysis data framework
+    existing recent recently however furthermore moreover also well two one three first second high low
+    large small important key main general specific approach via thus therefore within et al eg ie
+    allows allow able achieve achieves achieved compared including make makes made
     """.split()
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | ACADEMIC_STOP_WORDS
@@ -70,9 +70,7 @@ def topic_keywords(clean_texts: Sequence[str], labels: np.ndarray, n_words: int 
     return result
 
 
-def summarise_topics(
-    labels: np.ndarray, coords: np.ndarray, categories: Sequence[str], keywords: dict[int, list[str]]
-) -> list[dict]:
+def summarise_topics(labels: np.ndarray, coords: np.ndarray, categories: Sequence[str], keywords: dict[int, list[str]]) -> list[dict]:
     """One JSON-ready record per cluster: id, size, keywords, label, main categories, centre on the map."""
     primaries = np.array([primary_category(c) for c in categories], dtype=object)
     topics = []

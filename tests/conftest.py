@@ -44,3 +44,32 @@ def real_sample() -> Path:
     if not SHARED_SAMPLE.is_file():
         pytest.skip(f"real arXiv sample not found at {SHARED_SAMPLE} (set ARXIV_SAMPLE to its path)")
     return SHARED_SAMPLE
+
+
+def build_small(corpus: Path, out: Path, **overrides: object) -> dict:
+    """Build a model set in-process with settings small enough for tests (real gensim, UMAP, HDBSCAN)."""
+    from lib.build import BuildOptions, build_model_set
+    from lib.params import PRESETS, with_overrides
+    from lib.reading import Filters
+
+    settings = {"doc2vec.epochs": 10, "umap.n_neighbors": 15, "hdbscan.min_cluster_size": 20, **overrides}
+    params = with_overrides(PRESETS["default"], **settings)
+    return build_model_set(BuildOptions(corpus, out, params, Filters(), workers=2), log=lambda message: None)
+
+
+@pytest.fixture(scope="session")
+def demo_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,200 synthetic papers over the demo topics."""
+    from lib.demo import write_demo_corpus
+
+    path = tmp_path_factory.mktemp("corpus") / "demo.jsonl.gz"
+    write_demo_corpus(path, n_papers=1200, seed=1)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_model_set(demo_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model set built once per test session from the demo corpus; tests must not modify it."""
+    out = tmp_path_factory.mktemp("models") / "demo"
+    build_small(demo_corpus, out)
+    return out

@@ -1,0 +1,48 @@
+# Two commands: `make run` (set up, build the demo model set if none exists, serve) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DATA := data/demo.jsonl.gz
+
+.PHONY: run test lint format demo-model clean-venv
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(DEMO_DATA): | $(BIN)/.installed
+	$(BIN)/python -m lib demo-data --out $(DEMO_DATA)
+
+# Build the demo set only when models/ holds no model set at all.
+demo-model: $(BIN)/.installed $(DEMO_DATA)
+	@if ls models/*/manifest.json >/dev/null 2>&1; then echo "model sets found in models/: not building the demo"; \
+	else $(BIN)/python -m lib build --input $(DEMO_DATA) --out models/demo --epochs 20 --min-cluster-size 40; fi
+
+# Streamlit reads STREAMLIT_SERVER_PORT itself (default 8501).
+run: demo-model
+	$(BIN)/streamlit run app.py
+
+lint: $(BIN)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(BIN)/.installed-dev
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "note: chromium not installed; browser tests will skip"
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,147 @@
+"""The search engine over one model set: query vectors, ranking, similar papers, map placement.
+
+`load_engine(path)` is the one entry point the app and outside evaluators use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lib.cleaning import tokenize
+from lib.modelset import ModelSet, load_model_set
+from lib.reading import normalize_id
+from lib.topics import NOISE
+
+PLACEMENT_NEIGHBOURS = 15
+INFERENCE_SEED = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked paper: its arXiv id, similarity score, and row in `engine.papers`."""
+
+    paper_id: str
+    score: float
+    row: int
+
+    def __getitem__(self, key: str) -> object:
+        return getattr(self, key)
+
+
+@dataclass(frozen=True)
+class QueryWords:
+    """The query's tokens split into those the model knows and those it ignores."""
+
+    known: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a query falls: 2-D map position, cluster (-1 none) and the neighbours that placed it."""
+
+    x: float
+    y: float
+    cluster: int
+    neighbours: list[Hit]
+
+
+class Engine:
+    """Ranks a model set's papers for free-text queries and for papers; thread-safe."""
+
+    def __init__(self, model_set: ModelSet) -> None:
+        self.model_set = model_set
+        self.manifest = model_set.manifest
+        self.papers: pd.DataFrame = model_set.papers
+        self.topics: list[dict] = model_set.topics
+        self._model = model_set.doc2vec
+        self._vectors = model_set.vectors
+        self._coords = model_set.coords
+        self._clusters = model_set.clusters
+        self._rows = {paper_id: row for row, paper_id in enumerate(self.papers["id"])}
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The model set's folder name."""
+        return self.model_set.path.name
+
+    def words(self, query: str) -> QueryWords:
+        """Which of the query's cleaned tokens the model knows."""
+        vocabulary = self._model.wv.key_to_index
+        known, unknown = [], []
+        for token in tokenize(query):
+            (known if token in vocabulary else unknown).append(token)
+        return QueryWords(known, list(dict.fromkeys(unknown)))
+
+    def query_vector(self, query: str) -> np.ndarray | None:
+        """The unit-length inferred vector of a query, the same in every process; None without known words."""
+        known = self.words(query).known
+        if not known:
+            return None
+        with self._lock:
+            self._model.random = np.random.RandomState(INFERENCE_SEED)
+            vector = self._model.infer_vector(known)
+        norm = float(np.linalg.norm(vector))
+        return (vector / norm).astype(np.float32) if norm else None
+
+    def _rank(self, vector: np.ndarray, k: int, exclude: set[int] = frozenset()) -> list[Hit]:
+        scores = np.asarray(self._vectors @ vector, dtype=np.float32)
+        if exclude:
+            scores[list(exclude)] = -np.inf
+        k = max(0, min(k, len(scores) - len(exclude)))
+        if k == 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
+        ids = self.papers["id"].to_numpy()
+        return [Hit(str(ids[i]), float(scores[i]), int(i)) for i in top]
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        """The k papers whose vectors are closest (cosine) to the query's; [] when no word is known."""
+        vector = self.query_vector(query)
+        return [] if vector is None else self._rank(vector, k)
+
+    def row_of(self, paper_id: str) -> int | None:
+        """The row of a paper id (a version suffix is ignored), or None."""
+        return self._rows.get(normalize_id(paper_id))
+
+    def similar(self, paper_id: str, k: int = 10) -> list[Hit]:
+        """The k papers closest to a paper's own vector, the paper itself excluded."""
+        row = self.row_of(paper_id)
+        if row is None:
+            raise KeyError(f"paper {paper_id!r} is not in model set '{self.name}'")
+        return self._rank(np.asarray(self._vectors[row]), k, exclude={row})
+
+    def locate(self, query: str) -> Location | None:
+        """Place a query on the map and in a cluster by its nearest papers; None when no word is known."""
+        vector = self.query_vector(query)
+        if vector is None:
+            return None
+        neighbours = self._rank(vector, PLACEMENT_NEIGHBOURS)
+        rows = [hit.row for hit in neighbours]
+        weights = np.clip([hit.score for hit in neighbours], 1e-6, None)
+        x, y = np.average(np.asarray(self._coords[rows], dtype=np.float64), axis=0, weights=weights)
+        votes: Counter[int] = Counter()
+        for row, weight in zip(rows, weights, strict=True):
+            votes[int(self._clusters[row])] += float(weight)
+        cluster = votes.most_common(1)[0][0] if votes else NOISE
+        return Location(float(x), float(y), cluster, neighbours)
+
+    def topic_label(self, cluster: int) -> str:
+        """A cluster's keyword label ('unclustered' for noise)."""
+        for topic in self.topics:
+            if topic["id"] == cluster:
+                return topic["label"]
+        return "unclustered"
+
+
+def load_engine(path: str | Path) -> Engine:
+    """Load and verify a model set once (arrays memory-mapped) and return its engine."""
+    return Engine(load_model_set(path))
