@@ -40,6 +40,18 @@ def topic_map(
                 hovertemplate="%{text}<br>%{customdata[0]}<extra>" + name.replace("<", "&lt;") + "</extra>",
             )
         )
+    centres = papers[papers["cluster"] != NOISE].groupby("cluster")[["x", "y"]].median()
+    figure.add_trace(
+        go.Scatter(
+            x=centres["x"],
+            y=centres["y"],
+            mode="text",
+            text=[labels.get(int(c), "") for c in centres.index],
+            textfont={"size": 11, "color": "#222"},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     if query_point is not None:
         figure.add_trace(
             go.Scatter(
