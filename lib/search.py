@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from gensim.models.doc2vec_inner import train_document_dbow, train_document_dm, train_document_dm_concat
 
 from lib.cleaning import tokenize
 from lib.modelset import ModelSet, load_model_set
@@ -19,7 +21,6 @@ from lib.reading import normalize_id
 from lib.topics import NOISE
 
 PLACEMENT_NEIGHBOURS = 15
-INFERENCE_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,34 @@ class Location:
     y: float
     cluster: int
     neighbours: list[Hit]
+
+
+def infer_vector(model, words: list[str]) -> np.ndarray:
+    """gensim's inference with every random choice seeded from the words themselves.
+
+    gensim seeds the starting vector with Python's per-process salted `hash`, so the same query
+    would rank differently in two processes; here the seed is a CRC of the words.
+    """
+    size = model.dv.vector_size
+    seed = zlib.crc32(" ".join(words).encode("utf-8"))
+    start = np.random.Generator(np.random.SFC64(seed)).random(size).astype(np.float32)
+    doctag_vectors = ((start - 0.5) / size).reshape(1, size)
+    lockf = np.ones(1, dtype=np.float32)
+    work = np.zeros(model.layer1_size, dtype=np.float32)
+    neu1 = np.zeros(model.layer1_size, dtype=np.float32)
+    model.random = np.random.RandomState(seed)
+    alpha, epochs = model.alpha, model.epochs
+    alpha_delta = (alpha - model.min_alpha) / max(epochs - 1, 1)
+    for _ in range(epochs):
+        common = {"learn_words": False, "learn_hidden": False, "doctag_vectors": doctag_vectors, "doctags_lockf": lockf}
+        if model.sg:
+            train_document_dbow(model, words, [0], alpha, work, **common)
+        elif model.dm_concat:
+            train_document_dm_concat(model, words, [0], alpha, work, neu1, **common)
+        else:
+            train_document_dm(model, words, [0], alpha, work, neu1, **common)
+        alpha -= alpha_delta
+    return doctag_vectors[0]
 
 
 class Engine:
@@ -86,8 +115,7 @@ class Engine:
         if not known:
             return None
         with self._lock:
-            self._model.random = np.random.RandomState(INFERENCE_SEED)
-            vector = self._model.infer_vector(known)
+            vector = infer_vector(self._model, known)
         norm = float(np.linalg.norm(vector))
         return (vector / norm).astype(np.float32) if norm else None
 

@@ -1,0 +1,64 @@
+import subprocess
+
+import numpy as np
+import pytest
+
+from lib.search import load_engine
+from tests.conftest import PYTHON, ROOT
+
+
+@pytest.fixture(scope="module")
+def engine(demo_model_set):
+    return load_engine(demo_model_set)
+
+
+def test_papers_frame_has_the_documented_columns(engine) -> None:
+    assert {"id", "title", "abstract", "authors", "categories", "update_date", "x", "y", "cluster"} <= set(engine.papers.columns)
+
+
+def test_search_finds_papers_of_the_query_topic(engine) -> None:
+    hits = engine.search("qubits stabilizer codes quantum error correction", k=10)
+    assert len(hits) == 10 and [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    primaries = [engine.papers.iloc[h.row]["categories"].split()[0] for h in hits]
+    assert primaries.count("quant-ph") >= 8
+    assert hits[0]["paper_id"] == hits[0].paper_id and hits[0].paper_id.startswith("demo-")
+
+
+def test_same_query_same_ranking_in_this_and_another_process(engine, demo_model_set) -> None:
+    query = "turbulent boundary layers and vortex shedding"
+    first = [(h.paper_id, round(h.score, 6)) for h in engine.search(query, k=10)]
+    assert first == [(h.paper_id, round(h.score, 6)) for h in engine.search(query, k=10)]
+    code = (
+        "from lib.search import load_engine\n"
+        f"e = load_engine({str(demo_model_set)!r})\n"
+        f"print([(h.paper_id, round(h.score, 6)) for h in e.search({query!r}, k=10)])"
+    )
+    other = subprocess.run([PYTHON, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert other == str(first)
+
+
+def test_unknown_words_are_reported_and_no_known_word_gives_no_results(engine) -> None:
+    words = engine.words("qubits zzyzxq blorptastic")
+    assert words.known == ["qubits"] and words.unknown == ["zzyzxq", "blorptastic"]
+    assert engine.search("zzyzxq blorptastic") == []
+    assert engine.search("") == [] and engine.locate("!!!") is None
+
+
+def test_similar_ranks_by_the_papers_own_vector_and_excludes_it(engine) -> None:
+    paper = engine.papers.iloc[0]
+    hits = engine.similar(paper["id"], k=5)
+    assert len(hits) == 5 and paper["id"] not in [h.paper_id for h in hits]
+    vectors = np.load(engine.model_set.path / "vectors.npy")
+    expected = np.argsort(-(vectors @ vectors[0]))[1:6]
+    assert [h.row for h in hits] == expected.tolist()
+    with pytest.raises(KeyError):
+        engine.similar("9999.99999")
+
+
+def test_locate_places_a_query_in_its_topic_near_its_neighbours(engine) -> None:
+    location = engine.locate("galaxies stellar mass dark matter halos")
+    assert location is not None and location.cluster >= 0
+    members = engine.papers[engine.papers["cluster"] == location.cluster]
+    assert members["categories"].str.split().str[0].value_counts().index[0] == "astro-ph.GA"
+    xs = [engine.papers.iloc[h.row]["x"] for h in location.neighbours]
+    assert min(xs) - 1e-6 <= location.x <= max(xs) + 1e-6
