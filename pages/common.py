@@ -12,17 +12,6 @@ from lib.search import Engine, load_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _leave_pages_folder_mode() -> None:
-    """Streamlit runs pages/*.py on their own when a deep link is a new server's first request; rerun via app.py."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-_leave_pages_folder_mode()
 BUILD_HINT = (
     "make run    # or: python -m lib demo-data --out data/demo.jsonl.gz && python -m lib build --input data/demo.jsonl.gz --out models/demo"
 )
