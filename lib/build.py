@@ -54,12 +54,15 @@ class BuildOptions:
     workers: int
 
 
-def _read_progress(log: Log) -> Callable[[ReadReport], None]:
+def _read_progress(log: Log, every_seconds: float = 5.0) -> Callable[[ReadReport], None]:
     start = time.perf_counter()
+    last = [start]
 
     def report(r: ReadReport) -> None:
-        seconds = max(time.perf_counter() - start, 1e-9)
-        log(f"  read {r.records:,} records, kept {r.kept or 0:,}  ({r.bytes_read / 2**20 / seconds:.0f} MB/s)")
+        now = time.perf_counter()
+        if now - last[0] >= every_seconds:
+            last[0] = now
+            log(f"  read {r.records:,} records, kept {r.kept:,}  ({r.bytes_read / 2**20 / (now - start):.0f} MB/s)")
 
     return report
 
@@ -75,7 +78,7 @@ def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
     """Build the model set described by options and return its manifest; nothing is left half-written."""
     if not options.input.is_file():
         raise InputError(f"input not found or not a file: {options.input}")
-    stages = StageRecorder()
+    stages = StageRecorder(on_done=lambda r: log(f"  {r.name} done in {r.seconds:.1f}s (peak {r.peak_rss_mb:,.0f} MB)"))
     for leftover in modelset.clean_leftovers(options.out):
         log(f"removed leftovers of an interrupted build: {leftover}")
     with stages.stage("read"):

@@ -269,6 +269,7 @@ def read_papers(
                 if table.put(paper, synthetic=record.get("synthetic") is True):
                     report.duplicates += 1
                 if progress and report.records % 10_000 == 0:
+                    report.kept = len(table)
                     progress(report)
                 if filters.limit and len(table) >= filters.limit:
                     break

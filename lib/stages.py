@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -27,6 +27,7 @@ class StageRecorder:
     """Times named stages and tracks the process's peak RSS within each one."""
 
     results: list[StageResult] = field(default_factory=list)
+    on_done: Callable[[StageResult], None] | None = None
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -48,7 +49,10 @@ class StageRecorder:
             done.set()
             sampler.join()
             peak[0] = max(peak[0], process.memory_info().rss)
-            self.results.append(StageResult(name, time.perf_counter() - start, peak[0] / 2**20))
+            result = StageResult(name, time.perf_counter() - start, peak[0] / 2**20)
+            self.results.append(result)
+            if self.on_done:
+                self.on_done(result)
 
     def as_dict(self) -> dict[str, dict[str, float]]:
         """Stage name -> seconds and peak RSS, for the manifest."""
