@@ -55,6 +55,7 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
     group.add_argument("--window", type=_positive, dest="doc2vec.window")
     group.add_argument("--min-count", type=_positive, dest="doc2vec.min_count")
     group.add_argument("--dm", type=int, choices=(0, 1), dest="doc2vec.dm", help="1 = PV-DM (notebook), 0 = PV-DBOW")
+    group.add_argument("--dbow-words", type=int, choices=(0, 1), dest="doc2vec.dbow_words", help="with --dm 0: also train word vectors")
     group.add_argument("--max-vocab", type=_positive, dest="doc2vec.max_final_vocab", help="cap the vocabulary size")
     group = build.add_argument_group("UMAP")
     group.add_argument("--umap-neighbors", type=_positive, dest="umap.n_neighbors")

@@ -1,15 +1,37 @@
-"""Plotly figures: the topic map with the query pinned on it."""
+"""Plotly figures: the topic map with the query pinned on it, and what a map selection picked."""
 
 from __future__ import annotations
 
-import numpy as np
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from lib.topics import NOISE
 
 MAX_MAP_POINTS = 50_000
-NOISE_COLOUR = "#c8c8c8"
+NOISE_COLOUR = "#cfcfcf"
+QUERY_PREFIX = "Query"
+HITS_NAME = "Top hits"
+HOVER_TITLE_CHARS = 120
+
+
+@dataclass(frozen=True)
+class QueryPin:
+    """Where to draw the query: map position, the text typed, and the rows of its top hits."""
+
+    x: float
+    y: float
+    text: str
+    hit_rows: Sequence[int] = ()
+    label: str = QUERY_PREFIX
+
+
+def plotly_text(text: str) -> str:
+    """Text Plotly shows literally: its labels understand a little HTML, so escape it all."""
+    return html.escape(text, quote=False)
 
 
 def map_sample(papers: pd.DataFrame, limit: int = MAX_MAP_POINTS, seed: int = 0) -> pd.DataFrame:
@@ -19,25 +41,38 @@ def map_sample(papers: pd.DataFrame, limit: int = MAX_MAP_POINTS, seed: int = 0)
     return papers.sample(n=limit, random_state=seed)
 
 
-def topic_map(
-    papers: pd.DataFrame, labels: dict[int, str], query_point: tuple[float, float] | None = None, query_text: str = ""
-) -> go.Figure:
-    """A WebGL scatter of the papers coloured by topic, noise in grey, the query as a star."""
+def legend_name(cluster: int, label: str) -> str:
+    """A cluster's legend entry: its id and keyword label, or 'unclustered'."""
+    return "unclustered" if cluster == NOISE else f"{cluster}: {label}"
+
+
+def _focus_ranges(papers: pd.DataFrame, cluster: int) -> dict:
+    members = papers.loc[papers["cluster"] == cluster, ["x", "y"]]
+    if members.empty:
+        return {}
+    low, high = members.quantile(0.01), members.quantile(0.99)
+    pad = max(float((high - low).max()) * 0.25, 0.5)
+    return {"xaxis_range": [low["x"] - pad, high["x"] + pad], "yaxis_range": [low["y"] - pad, high["y"] + pad]}
+
+
+def topic_map(papers: pd.DataFrame, labels: dict[int, str], pin: QueryPin | None = None, focus: int | None = None) -> go.Figure:
+    """A WebGL scatter of papers coloured by topic (noise light grey), labels at topic centres, the query as a star."""
     shown = map_sample(papers)
     figure = go.Figure()
     for cluster, group in shown.groupby("cluster", sort=True):
         cluster = int(cluster)
-        name = "unclustered" if cluster == NOISE else f"{cluster}: {labels.get(cluster, '')}"
+        name = plotly_text(legend_name(cluster, labels.get(cluster, "")))
+        noise = cluster == NOISE
         figure.add_trace(
             go.Scattergl(
                 x=group["x"],
                 y=group["y"],
                 mode="markers",
                 name=name,
-                marker={"size": 4, "opacity": 0.35 if cluster == NOISE else 0.7, **({"color": NOISE_COLOUR} if cluster == NOISE else {})},
-                customdata=np.stack([group["id"].to_numpy()], axis=-1),
-                text=group["title"].str.slice(0, 120),
-                hovertemplate="%{text}<br>%{customdata[0]}<extra>" + name.replace("<", "&lt;") + "</extra>",
+                marker={"size": 4, "opacity": 0.35 if noise else 0.75, **({"color": NOISE_COLOUR} if noise else {})},
+                customdata=group[["id"]].to_numpy(),
+                text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in group["title"]],
+                hovertemplate="%{text}<br>%{customdata[0]}<extra>" + name + "</extra>",
             )
         )
     centres = papers[papers["cluster"] != NOISE].groupby("cluster")[["x", "y"]].median()
@@ -46,29 +81,56 @@ def topic_map(
             x=centres["x"],
             y=centres["y"],
             mode="text",
-            text=[labels.get(int(c), "") for c in centres.index],
-            textfont={"size": 11, "color": "#222"},
+            name="topic labels",
+            text=[plotly_text(labels.get(int(c), "")) for c in centres.index],
+            textfont={"size": 11, "color": "#1f2933"},
             hoverinfo="skip",
             showlegend=False,
         )
     )
-    if query_point is not None:
+    if pin is not None:
+        hits = papers.iloc[list(pin.hit_rows)]
         figure.add_trace(
             go.Scatter(
-                x=[query_point[0]],
-                y=[query_point[1]],
+                x=hits["x"],
+                y=hits["y"],
                 mode="markers",
-                name="your query",
-                marker={"symbol": "star", "size": 20, "color": "black", "line": {"width": 2, "color": "white"}},
-                text=[query_text[:120]],
-                hovertemplate="your query: %{text}<extra></extra>",
+                name=HITS_NAME,
+                marker={"size": 11, "color": "rgba(0,0,0,0)", "line": {"width": 2, "color": "#d62728"}},
+                customdata=hits[["id"]].to_numpy(),
+                text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in hits["title"]],
+                hovertemplate="%{text}<br>%{customdata[0]}<extra>top hit</extra>",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[pin.x],
+                y=[pin.y],
+                mode="markers",
+                name=plotly_text(f"{pin.label}: {pin.text[:40]}"),
+                marker={"symbol": "star", "size": 24, "color": "#111111", "line": {"width": 2, "color": "#ffd400"}},
+                text=[plotly_text(pin.text[:HOVER_TITLE_CHARS])],
+                hovertemplate="%{text}<extra>" + plotly_text(pin.label) + "</extra>",
             )
         )
     figure.update_layout(
-        height=650,
+        height=680,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
-        legend={"itemsizing": "constant"},
+        legend={"itemsizing": "constant", "font": {"size": 11}},
+        dragmode="select",
+        uirevision=f"focus-{focus}",
+        **(_focus_ranges(papers, focus) if focus is not None else {}),
     )
     return figure
+
+
+def selected_ids(points: Iterable[dict]) -> list[str]:
+    """Paper ids of selected map points, in order, without repeats (labels and the query carry none)."""
+    ids: dict[str, None] = {}
+    for point in points:
+        data = point.get("customdata")
+        if isinstance(data, list | tuple) and data and isinstance(data[0], str):
+            ids[data[0]] = None
+    return list(ids)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from gensim.models.doc2vec_inner import train_document_dbow, train_document_dm, 
 
 from lib.cleaning import tokenize
 from lib.modelset import ModelSet, load_model_set
-from lib.reading import normalize_id
+from lib.reading import Filters, normalize_id
 from lib.topics import NOISE
 
 PLACEMENT_NEIGHBOURS = 15
@@ -94,6 +95,7 @@ class Engine:
         self._coords = model_set.coords
         self._clusters = model_set.clusters
         self._rows = {paper_id: row for row, paper_id in enumerate(self.papers["id"])}
+        self.years = pd.to_numeric(self.papers["update_date"].str.slice(0, 4), errors="coerce").fillna(0).astype(int).to_numpy()
         self._lock = threading.Lock()
 
     @property
@@ -119,11 +121,36 @@ class Engine:
         norm = float(np.linalg.norm(vector))
         return (vector / norm).astype(np.float32) if norm else None
 
-    def _rank(self, vector: np.ndarray, k: int, exclude: set[int] = frozenset()) -> list[Hit]:
+    def filter_mask(self, categories: Sequence[str] = (), years: tuple[int, int] | None = None) -> np.ndarray | None:
+        """Papers allowed by category prefixes (any listed category) and an inclusive year range; None = all."""
+        mask = None
+        if categories:
+            matches = Filters(categories=tuple(categories)).category_matches
+            distinct = {value: matches(value) for value in self.papers["categories"].unique()}
+            mask = self.papers["categories"].map(distinct).to_numpy(dtype=bool)
+        if years:
+            in_range = (self.years >= years[0]) & (self.years <= years[1])
+            mask = in_range if mask is None else mask & in_range
+        return mask
+
+    def category_options(self, limit: int = 200) -> list[tuple[str, int]]:
+        """Primary categories with their paper counts, most common first, for a filter widget."""
+        primaries = self.papers["categories"].str.split(n=1).str[0].fillna("")
+        counts = primaries[primaries != ""].value_counts().head(limit)
+        return [(str(cat), int(n)) for cat, n in counts.items()]
+
+    def year_bounds(self) -> tuple[int, int] | None:
+        """The smallest and largest update year, or None when no paper has a date."""
+        known = self.years[self.years > 0]
+        return (int(known.min()), int(known.max())) if len(known) else None
+
+    def _rank(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
         scores = np.asarray(self._vectors @ vector, dtype=np.float32)
-        if exclude:
-            scores[list(exclude)] = -np.inf
-        k = max(0, min(k, len(scores) - len(exclude)))
+        available = len(scores)
+        if allowed is not None:
+            scores = np.where(allowed, scores, -np.inf)
+            available = int(allowed.sum())
+        k = max(0, min(k, available))
         if k == 0:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
@@ -131,21 +158,24 @@ class Engine:
         ids = self.papers["id"].to_numpy()
         return [Hit(str(ids[i]), float(scores[i]), int(i)) for i in top]
 
-    def search(self, query: str, k: int = 10) -> list[Hit]:
+    def search(self, query: str, k: int = 10, categories: Sequence[str] = (), years: tuple[int, int] | None = None) -> list[Hit]:
         """The k papers whose vectors are closest (cosine) to the query's; [] when no word is known."""
         vector = self.query_vector(query)
-        return [] if vector is None else self._rank(vector, k)
+        return [] if vector is None else self._rank(vector, k, self.filter_mask(categories, years))
 
     def row_of(self, paper_id: str) -> int | None:
         """The row of a paper id (a version suffix is ignored), or None."""
         return self._rows.get(normalize_id(paper_id))
 
-    def similar(self, paper_id: str, k: int = 10) -> list[Hit]:
+    def similar(self, paper_id: str, k: int = 10, categories: Sequence[str] = (), years: tuple[int, int] | None = None) -> list[Hit]:
         """The k papers closest to a paper's own vector, the paper itself excluded."""
         row = self.row_of(paper_id)
         if row is None:
             raise KeyError(f"paper {paper_id!r} is not in model set '{self.name}'")
-        return self._rank(np.asarray(self._vectors[row]), k, exclude={row})
+        allowed = self.filter_mask(categories, years)
+        allowed = np.ones(len(self.papers), dtype=bool) if allowed is None else allowed.copy()
+        allowed[row] = False
+        return self._rank(np.asarray(self._vectors[row]), k, allowed)
 
     def locate(self, query: str) -> Location | None:
         """Place a query on the map and in a cluster by its nearest papers; None when no word is known."""

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 NOISE = -1
@@ -91,3 +92,41 @@ def summarise_topics(labels: np.ndarray, coords: np.ndarray, categories: Sequenc
             }
         )
     return topics
+
+
+def topic_table(papers: pd.DataFrame, topics: list[dict]) -> pd.DataFrame:
+    """One row per topic: id, label, size, main categories and the span of update years."""
+    years = papers["update_date"].str.slice(0, 4)
+    rows = []
+    for topic in topics:
+        member_years = years[papers["cluster"] == topic["id"]]
+        member_years = member_years[member_years != ""]
+        rows.append(
+            {
+                "id": topic["id"],
+                "label": topic["label"],
+                "size": topic["size"],
+                "categories": ", ".join(f"{cat} {share:.0%}" for cat, share in topic["top_categories"]),
+                "years": f"{member_years.min()}–{member_years.max()}" if len(member_years) else "",
+                "keywords": ", ".join(topic["keywords"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["id", "label", "size", "categories", "years", "keywords"])
+
+
+def topic_members(papers: pd.DataFrame, topic: dict) -> pd.DataFrame:
+    """A topic's papers, closest to its centre on the map first (ties by id, so the order is stable)."""
+    members = papers[papers["cluster"] == topic["id"]]
+    centre_x, centre_y = topic["centre"]
+    distance = np.hypot(members["x"] - centre_x, members["y"] - centre_y)
+    return members.assign(distance=distance).sort_values(["distance", "id"], kind="stable")
+
+
+def papers_per_year(papers: pd.DataFrame, cluster: int) -> pd.Series:
+    """How many of a topic's papers were updated in each year, every year in the span listed."""
+    years = papers.loc[papers["cluster"] == cluster, "update_date"].str.slice(0, 4)
+    counts = pd.to_numeric(years[years != ""], errors="coerce").dropna().astype(int).value_counts()
+    if counts.empty:
+        return pd.Series(dtype=int, name="papers")
+    span = range(counts.index.min(), counts.index.max() + 1)
+    return counts.reindex(span, fill_value=0).rename("papers").rename_axis("year")

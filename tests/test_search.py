@@ -62,3 +62,24 @@ def test_locate_places_a_query_in_its_topic_near_its_neighbours(engine) -> None:
     assert members["categories"].str.split().str[0].value_counts().index[0] == "astro-ph.GA"
     xs = [engine.papers.iloc[h.row]["x"] for h in location.neighbours]
     assert min(xs) - 1e-6 <= location.x <= max(xs) + 1e-6
+
+
+def test_filters_by_category_prefix_and_year(engine) -> None:
+    hits = engine.search("qubits stabilizer codes", k=20, categories=("math.",))
+    assert hits and all(any(c.startswith("math.") for c in engine.papers.iloc[h.row]["categories"].split()) for h in hits)
+    bounds = engine.year_bounds()
+    assert bounds and bounds[0] < bounds[1]
+    year = bounds[0] + 1
+    hits = engine.search("qubits stabilizer codes", k=50, years=(year, year))
+    assert hits and {engine.papers.iloc[h.row]["update_date"][:4] for h in hits} == {str(year)}
+    assert engine.search("qubits", k=10, categories=("nonexistent.XX",)) == []
+    options = dict(engine.category_options())
+    assert options["quant-ph"] == int(engine.papers["categories"].str.split().str[0].eq("quant-ph").sum())
+
+
+def test_similar_with_filters_still_excludes_the_paper(engine) -> None:
+    paper = engine.papers.iloc[3]
+    primary = paper["categories"].split()[0]
+    hits = engine.similar(paper["id"], k=10, categories=(primary,))
+    assert hits and paper["id"] not in [h.paper_id for h in hits]
+    assert engine.row_of(paper["id"] + "v3") == 3
