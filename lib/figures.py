@@ -126,6 +126,15 @@ def topic_map(papers: pd.DataFrame, labels: dict[int, str], pin: QueryPin | None
     return figure
 
 
+def selection_points(event: object) -> list[dict]:
+    """The selected points of a Streamlit plotly selection event (or of a dict of the same shape)."""
+    if not isinstance(event, dict):
+        return []
+    selection = event.get("selection") or {}
+    points = selection.get("points") if isinstance(selection, dict) else None
+    return [p for p in points if isinstance(p, dict)] if isinstance(points, list) else []
+
+
 def selected_ids(points: Iterable[dict]) -> list[str]:
     """Paper ids of selected map points, in order, without repeats (labels and the query carry none)."""
     ids: dict[str, None] = {}

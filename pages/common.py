@@ -1,4 +1,4 @@
-"""Shared page furniture: the model-set picker in the sidebar and the cached engine."""
+"""Shared page furniture: URL-bound state, the model-set picker, cached engines and searches, paper cards."""
 
 from __future__ import annotations
 
@@ -8,18 +8,44 @@ from pathlib import Path
 import streamlit as st
 
 from lib.modelset import ModelSetError, list_model_sets
-from lib.search import Engine, load_engine
+from lib.search import Engine, Hit, load_engine
+from lib.text import arxiv_links, markdown_literal, markdown_with_math, year_of
 
 ROOT = Path(__file__).resolve().parent.parent
-
 BUILD_HINT = (
     "make run    # or: python -m lib demo-data --out data/demo.jsonl.gz && python -m lib build --input data/demo.jsonl.gz --out models/demo"
 )
+SEARCH_PAGE, MAP_PAGE, TOPICS_PAGE, PAPER_PAGE = "pages/search.py", "pages/map.py", "pages/topics.py", "pages/paper.py"
 
 
 def models_dir() -> Path:
     """Where model sets live: $MODELS_DIR or models/ beside app.py."""
     return Path(os.environ.get("MODELS_DIR", ROOT / "models"))
+
+
+def url_value(key: str, default: str = "") -> str:
+    """One value of the URL's query string."""
+    return st.query_params.get(key, default)
+
+
+def set_url(**values: object) -> None:
+    """Write view state to the URL; empty values are removed so links stay short."""
+    for key, value in values.items():
+        if value in (None, "", [], ()):
+            if key in st.query_params:
+                del st.query_params[key]
+        elif isinstance(value, list | tuple):
+            st.query_params[key] = [str(v) for v in value]
+        elif st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
+
+
+def url_int(key: str, default: int, low: int, high: int) -> int:
+    """An integer from the URL clamped to [low, high]; anything unparsable gives the default."""
+    try:
+        return min(max(int(url_value(key, str(default))), low), high)
+    except ValueError:
+        return default
 
 
 @st.cache_resource(show_spinner="Loading model set…")
@@ -36,19 +62,20 @@ def choose_engine() -> Engine | None:
         st.code(BUILD_HINT, language="bash")
         return None
     names = [info.name for info in sets]
-    wanted = st.query_params.get("model")
+    wanted = url_value("model")
     index = names.index(wanted) if wanted in names else 0
+    if wanted and wanted not in names:
+        st.sidebar.warning("The model set named in the link is not here; showing another.")
 
     def describe(name: str) -> str:
         info = sets[names.index(name)]
         if info.error:
-            return f"{name} (broken)"
+            return f"{name} · broken"
         badge = " · synthetic demo data" if info.synthetic else ""
-        return f"{name} · {info.papers or 0:,} papers · {(info.created_at or '')[:10]}{badge}"
+        return f"{name} · {info.papers or 0:,} papers · built {(info.created_at or '')[:10]}{badge}"
 
     name = st.sidebar.selectbox("Model set", names, index=index, format_func=describe)
-    if name != names[0] or "model" in st.query_params:
-        st.query_params["model"] = name
+    set_url(model=name if (name != names[0] or wanted) else None)
     info = sets[names.index(name)]
     if info.synthetic:
         st.sidebar.warning("Synthetic demo data: for trying the app, not for research.")
@@ -60,3 +87,55 @@ def choose_engine() -> Engine | None:
     except ModelSetError as exc:
         st.error(str(exc))
         return None
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def cached_search(
+    path: str, created_at: str | None, query: str, k: int, categories: tuple[str, ...], years: tuple[int, int] | None
+) -> list[Hit]:
+    """Search results cached per model set, query and filters."""
+    return cached_engine(path, created_at).search(query, k=k, categories=categories, years=years)
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def cached_similar(path: str, created_at: str | None, paper_id: str, k: int) -> list[Hit]:
+    """More-like-this results cached per model set and paper."""
+    return cached_engine(path, created_at).similar(paper_id, k=k)
+
+
+def engine_key(engine: Engine) -> tuple[str, str | None]:
+    """The cache key of an engine: its folder and build time."""
+    return str(engine.model_set.path), engine.manifest.get("created_at")
+
+
+def paper_links(paper_id: str) -> str:
+    """Markdown links to the arXiv abstract page and PDF (none for synthetic ids)."""
+    links = arxiv_links(paper_id)
+    if links is None:
+        return "synthetic paper: no arXiv page"
+    return f"[arXiv]({links['abs']}) · [PDF]({links['pdf']})"
+
+
+def paper_card(engine: Engine, row: int, score: float | None = None, key: str = "", actions: bool = True) -> None:
+    """One paper: title, authors, year, categories, score, topic, links, abstract on demand, next steps."""
+    paper = engine.papers.iloc[row]
+    with st.container(border=True):
+        st.markdown(f"**{markdown_with_math(paper['title'], inline=True)}**")
+        details = [paper["authors"], year_of(paper["update_date"]), paper["categories"]]
+        meta = " · ".join(markdown_literal(part, inline=True) for part in details if part)
+        topic = markdown_literal(engine.topic_label(int(paper["cluster"])), inline=True)
+        scored = f" · score {score:.3f}" if score is not None else ""
+        st.caption(f"{meta}{scored} · topic: {topic} · {paper_links(paper['id'])}")
+        with st.expander("Abstract"):
+            st.markdown(markdown_with_math(paper["abstract"]))
+        if actions:
+            left, right = st.columns(2)
+            if left.button("More like this", key=f"like-{key}-{paper['id']}"):
+                st.switch_page(SEARCH_PAGE, query_params=_with_model({"like": paper["id"]}))
+            with right:
+                st.page_link(PAPER_PAGE, label="Paper page", icon=":material/article:", query_params=_with_model({"id": paper["id"]}))
+
+
+def _with_model(params: dict[str, str]) -> dict[str, str]:
+    model = url_value("model")
+    return {**params, "model": model} if model else params

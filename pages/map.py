@@ -1,21 +1,47 @@
-"""Topic map page: every paper as a point coloured by topic, with the query pinned on it."""
+"""Topic map page: every paper as a point coloured by topic, the query pinned on it, selections listed."""
 
 import streamlit as st
 
-from lib.figures import topic_map
-from pages.common import choose_engine
+from lib.figures import QueryPin, selected_ids, selection_points, topic_map
+from lib.text import markdown_literal
+from pages.common import cached_search, choose_engine, engine_key, set_url, url_value
 
 st.title("Topic map")
 engine = choose_engine()
 if engine is not None:
-    query = st.text_input("Pin a query on the map", value=st.query_params.get("q", ""))
-    location = engine.locate(query) if query.strip() else None
-    if query.strip():
-        st.query_params["q"] = query
-        if location is None:
-            st.warning("None of these words is in the model, so the query cannot be placed.")
-        else:
-            st.caption(f"Your query falls in topic: {engine.topic_label(location.cluster)}")
     labels = {topic["id"]: topic["label"] for topic in engine.topics}
-    point = (location.x, location.y) if location else None
-    st.plotly_chart(topic_map(engine.papers, labels, point, query), width="stretch")
+    query = st.text_input("Pin a query on the map", value=url_value("q"), placeholder="e.g. superconductivity in twisted bilayers")
+    focus_options = [None, *labels]
+    wanted = url_value("focus")
+    focus_index = next((i for i, c in enumerate(focus_options) if c is not None and str(c) == wanted), 0)
+    focus = st.selectbox(
+        "Focus on a topic",
+        focus_options,
+        index=focus_index,
+        format_func=lambda c: "whole map" if c is None else f"{c}: {labels[c]}",
+    )
+    set_url(q=query.strip(), focus=focus)
+    pin = None
+    if query.strip():
+        location = engine.locate(query)
+        if location is None:
+            st.warning("None of these words is in the model, so the query cannot be placed on the map.")
+        else:
+            hits = cached_search(*engine_key(engine), query, 10, (), None)
+            pin = QueryPin(location.x, location.y, query, [hit.row for hit in hits])
+            topic = markdown_literal(engine.topic_label(location.cluster))
+            st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.")
+    st.caption("Drag to select papers (box or lasso in the toolbar), scroll to zoom, double-click to reset.")
+    event = st.plotly_chart(topic_map(engine.papers, labels, pin, focus), key="map", on_select="rerun", config={"scrollZoom": True})
+    chosen = selected_ids(selection_points(event))
+    if chosen:
+        st.subheader(f"{len(chosen):,} selected papers")
+        rows = [engine.row_of(paper_id) for paper_id in chosen]
+        table = engine.papers.iloc[[r for r in rows if r is not None]][["id", "title", "update_date", "cluster"]].copy()
+        table["topic"] = [engine.topic_label(int(c)) for c in table["cluster"]]
+        table["link"] = [f"/paper?id={i}" for i in table["id"]]
+        st.dataframe(
+            table[["title", "update_date", "topic", "link"]],
+            hide_index=True,
+            column_config={"link": st.column_config.LinkColumn("paper page", display_text="open"), "update_date": "updated"},
+        )

@@ -2,31 +2,54 @@
 
 import streamlit as st
 
-from pages.common import choose_engine
+from pages.common import cached_search, cached_similar, choose_engine, engine_key, paper_card, set_url, url_int, url_value
 
 st.title("Search arXiv by meaning")
 engine = choose_engine()
 if engine is not None:
-    query = st.text_input(
-        "What are you looking for?", value=st.query_params.get("q", ""), placeholder="e.g. graph neural networks for molecules"
-    )
-    count = st.sidebar.slider("Results", 5, 100, 10)
-    if query.strip():
-        st.query_params["q"] = query
-        words = engine.words(query)
-        if words.unknown:
-            st.caption("ignored (not in the model): " + ", ".join(words.unknown[:30]))
-        if not words.known:
-            st.warning("None of these words is in the model; try other words.")
-        for hit in engine.search(query, k=count):
-            paper = engine.papers.iloc[hit.row]
-            with st.container(border=True):
-                st.markdown(f"**{paper['title']}**")
-                st.caption(
-                    f"{paper['authors']} · {paper['update_date'][:4]} · {paper['categories']} · score {hit.score:.3f} · "
-                    f"topic: {engine.topic_label(int(paper['cluster']))}"
-                )
-                with st.expander("Abstract"):
-                    st.write(paper["abstract"])
-    else:
-        st.info("Type a question or a few keywords to search.")
+    key = engine_key(engine)
+    like = url_value("like")
+    if like:
+        row = engine.row_of(like)
+        if row is None:
+            st.warning("That paper is not in this model set.")
+        else:
+            st.subheader("More like this paper")
+            paper_card(engine, row, key="source", actions=False)
+            if st.button("Back to search"):
+                set_url(like=None)
+                st.rerun()
+            for rank, hit in enumerate(cached_similar(*key, like, 20)):
+                paper_card(engine, hit.row, hit.score, key=f"like{rank}")
+        st.stop()
+
+    query = st.text_input("What are you looking for?", value=url_value("q"), placeholder="e.g. graph neural networks for molecules")
+    with st.sidebar:
+        count = st.slider("Results", 5, 100, url_int("k", 10, 5, 100), step=5)
+        options = dict(engine.category_options())
+        chosen = [c for c in st.query_params.get_all("cat") if c in options]
+        categories = st.multiselect("Categories", list(options), default=chosen, format_func=lambda c: f"{c} ({options[c]:,})")
+        bounds = engine.year_bounds()
+        years = None
+        if bounds and bounds[0] < bounds[1]:
+            start = url_int("from", bounds[0], *bounds)
+            end = url_int("to", bounds[1], start, bounds[1])
+            years = st.slider("Years", bounds[0], bounds[1], (start, end))
+            if years == bounds:
+                years = None
+    set_url(q=query.strip(), k=count if count != 10 else None, cat=categories)
+    set_url(**({"from": years[0], "to": years[1]} if years else {"from": None, "to": None}))
+    if not query.strip():
+        st.info("Type a question or a few keywords: the search finds papers that mean it, not only those with the same words.")
+        st.stop()
+    words = engine.words(query)
+    if words.unknown:
+        st.caption("ignored (not in the model): " + ", ".join(words.unknown[:30]))
+    if not words.known:
+        st.warning("None of these words is in the model, so there is nothing to search for. Try other words.")
+        st.stop()
+    hits = cached_search(*key, query, count, tuple(categories), years)
+    if not hits:
+        st.warning("No paper matches these filters.")
+    for rank, hit in enumerate(hits):
+        paper_card(engine, hit.row, hit.score, key=str(rank))

@@ -13,6 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLE = Path(os.environ.get("ARXIV_SAMPLE", ROOT.parent / "shared" / "arxiv" / "sample.jsonl.gz"))
 PYTHON = sys.executable
+SCREENSHOTS = ROOT / "test-artifacts"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the browser tests left their screenshots."""
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):
+        terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
 
 
 def paper(i: int, **fields: object) -> dict:

@@ -1,13 +1,23 @@
-"""The real app driven by Streamlit's AppTest against a real model set."""
+"""The real app driven by Streamlit's AppTest against a real model set built once per session."""
 
+import json
 import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.search import load_engine
+from lib.text import markdown_with_math
+from lib.topics import topic_members
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
+PAGES = ("pages/search.py", "pages/map.py", "pages/topics.py", "pages/paper.py")
+
+
+@pytest.fixture(scope="module")
+def engine(demo_model_set):
+    return load_engine(demo_model_set)
 
 
 @pytest.fixture
@@ -17,41 +27,123 @@ def models(tmp_path, demo_model_set, monkeypatch):
     return tmp_path
 
 
+def open_app(page: str | None = None, **params: str | list[str]) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def card_titles(app: AppTest) -> list[str]:
+    return [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
+
+
+def card(title: str) -> str:
+    """How a paper card shows a title."""
+    return f"**{markdown_with_math(title, inline=True)}**"
+
+
 def test_without_a_model_set_every_page_shows_the_build_command(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("MODELS_DIR", str(tmp_path))
-    for page in (None, "pages/map.py"):
-        app = AppTest.from_file(APP, default_timeout=60).run()
-        if page:
-            app.switch_page(page).run()
-        assert not app.exception
-        assert any("python -m lib build" in code.value for code in app.code)
+    for page in PAGES:
+        app = open_app(page)
+        assert any("python -m lib build" in code.value for code in app.code), page
 
 
 def test_search_from_the_url_lists_hits_with_topic_and_synthetic_badge(models) -> None:
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params["q"] = "qubits stabilizer codes"
+    app = open_app(q="qubits stabilizer codes")
+    assert app.text_input[0].value == "qubits stabilizer codes"
+    assert len(card_titles(app)) == 10
+    captions = [c.value for c in app.caption]
+    assert sum("topic:" in c and "score" in c for c in captions) == 10
+    assert any("synthetic" in w.value.lower() for w in app.sidebar.warning)
+    assert "synthetic demo data" in app.sidebar.selectbox[0].format_func(app.sidebar.selectbox[0].value)
+
+
+def test_typed_query_goes_to_the_url_and_lists_the_engines_ranking(models, engine) -> None:
+    query = "turbulent boundary layers and vortex shedding"
+    app = open_app()
+    app.text_input[0].input(query).run()
+    assert app.query_params["q"] == query
+    assert card_titles(app) == [card(engine.papers.iloc[h.row]["title"]) for h in engine.search(query, k=10)]
+
+
+def test_empty_query_prompts_and_unknown_words_are_listed(models) -> None:
+    app = open_app()
+    assert any("Type a question" in i.value for i in app.info) and not card_titles(app)
+    app.text_input[0].input("zzyzxq blorptastic").run()
+    assert any("zzyzxq" in c.value and "ignored" in c.value for c in app.caption)
+    assert any("None of these words" in w.value for w in app.warning) and not card_titles(app)
+
+
+def test_category_and_year_filters_come_from_the_url(models, engine) -> None:
+    app = open_app(q="qubits stabilizer codes", cat=["math.PR"], **{"from": "2021", "to": "2022"})
+    assert app.sidebar.multiselect[0].value == ["math.PR"]
+    assert app.sidebar.slider[1].value == (2021, 2022)
+    expected = engine.search("qubits stabilizer codes", k=10, categories=("math.PR",), years=(2021, 2022))
+    assert expected and card_titles(app) == [card(engine.papers.iloc[h.row]["title"]) for h in expected]
+    for hit in expected:
+        paper = engine.papers.iloc[hit.row]
+        assert "math.PR" in paper["categories"].split() and paper["update_date"][:4] in {"2021", "2022"}
+
+
+def test_more_like_this_ranks_by_the_papers_own_vector(models, engine) -> None:
+    source = engine.papers.iloc[7]["id"]
+    app = open_app(like=source)
+    expected = [card(engine.papers.iloc[h.row]["title"]) for h in engine.similar(source, k=20)]
+    assert card_titles(app) == [card(engine.papers.iloc[7]["title"]), *expected]
+
+
+def test_map_pins_the_query_as_its_own_trace_and_names_its_topic(models, engine) -> None:
+    app = open_app("pages/map.py", q="galaxies stellar mass dark matter halos")
+    assert any("falls in topic" in m.value for m in app.markdown)
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    names = [trace.get("name", "") for trace in figure["data"]]
+    assert sum(name.startswith("Query") for name in names) == 1 and "Top hits" in names
+    assert {f"{t['id']}: {t['label']}" for t in engine.topics} <= set(names)
+
+
+def test_map_selection_injected_through_session_state_lists_the_papers(models, engine) -> None:
+    ids = list(engine.papers["id"].iloc[[2, 4, 6]])
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    app.switch_page("pages/map.py")
+    points = [{"customdata": [i], "curve_number": 1, "point_index": n} for n, i in enumerate(ids)]
+    app.session_state["map"] = {"selection": {"points": points, "point_indices": [0, 1, 2], "box": [{}], "lasso": []}}
     app.run()
     assert not app.exception
-    assert app.text_input[0].value == "qubits stabilizer codes"
-    titles = [m.value for m in app.markdown if m.value.startswith("**")]
-    assert len(titles) == 10
-    assert any("synthetic" in w.value.lower() for w in app.sidebar.warning)
-    assert "demo" in app.sidebar.selectbox[0].value
+    assert any("3 selected papers" in h.value for h in app.subheader)
+    table = app.dataframe[0].value
+    assert list(table["title"]) == list(engine.papers["title"].iloc[[2, 4, 6]])
 
 
-def test_unknown_words_are_listed_and_nothing_known_says_so(models) -> None:
-    app = AppTest.from_file(APP, default_timeout=120).run()
-    app.text_input[0].input("zzyzxq blorptastic").run()
-    assert not app.exception
-    assert any("zzyzxq" in c.value for c in app.caption)
-    assert any("None of these words" in w.value for w in app.warning)
-    assert app.query_params["q"] == "zzyzxq blorptastic"
+def test_topics_table_and_a_chosen_topic_from_the_url(models, engine) -> None:
+    app = open_app("pages/topics.py")
+    table = app.dataframe[0].value
+    assert len(table) == len(engine.topics) and {"id", "label", "size", "categories", "years"} <= set(table.columns)
+    topic = max(engine.topics, key=lambda t: t["size"])
+    app = open_app("pages/topics.py", topic=str(topic["id"]))
+    assert any(f"Topic {topic['id']}" in h.value for h in app.subheader)
+    assert len(card_titles(app)) == min(20, topic["size"])
+    assert card_titles(app)[0] == card(topic_members(engine.papers, topic).iloc[0]["title"])
+    assert any("Keywords" in m.value for m in app.markdown)
 
 
-def test_map_pins_the_query_in_its_topic(models) -> None:
-    app = AppTest.from_file(APP, default_timeout=120).run()
-    app.switch_page("pages/map.py").run()
-    app.text_input[0].input("galaxies stellar mass dark matter halos").run()
-    assert not app.exception
-    assert any("falls in topic" in c.value for c in app.caption)
-    assert len(app.get("plotly_chart")) == 1
+def test_topic_paging_is_in_the_url(models, engine) -> None:
+    topic = max(engine.topics, key=lambda t: t["size"])
+    first = card_titles(open_app("pages/topics.py", topic=str(topic["id"])))
+    second = card_titles(open_app("pages/topics.py", topic=str(topic["id"]), p="2"))
+    assert second and not set(first) & set(second)
+
+
+def test_paper_page_and_an_unknown_id(models, engine) -> None:
+    paper = engine.papers.iloc[11]
+    app = open_app("pages/paper.py", id=paper["id"])
+    assert app.title[0].value == markdown_with_math(paper["title"], inline=True)
+    assert any("Nearest papers" in h.value for h in app.subheader)
+    assert card_titles(app) == [card(engine.papers.iloc[h.row]["title"]) for h in engine.similar(paper["id"], k=10)]
+    app = open_app("pages/paper.py", id="9999.99999")
+    assert any("No paper with id" in w.value for w in app.warning)

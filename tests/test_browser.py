@@ -1,19 +1,20 @@
-"""The app in a real headless Chromium: deep links on a fresh server, search results, the map."""
+"""The app in a real headless Chromium driven by Playwright, against `streamlit run` on a free port."""
 
 import os
 import shutil
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PYTHON, ROOT
+from lib.search import load_engine
+from tests.conftest import PYTHON, ROOT, SCREENSHOTS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.browser
 
 
@@ -21,6 +22,11 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def engine(demo_model_set):
+    return load_engine(demo_model_set)
 
 
 @pytest.fixture(scope="module")
@@ -57,33 +63,98 @@ def browser():
         chromium.close()
 
 
-def _open(browser, url: str, name: str, heading: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(url)
-    page.get_by_role("heading", name=heading).wait_for(timeout=90_000)
+def _settle(page) -> None:
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(1500)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    return page, errors
+    page.wait_for_timeout(1200)
+
+
+def _open(browser, url: str, heading: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(url)
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
+    _settle(page)
+    return page
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _plain(title: str) -> str:
+    """A title as the browser shows it: LaTeX dollars become rendered math, so compare a dollar-free prefix."""
+    return title.split("$")[0].strip()[:40]
 
 
 def test_deep_link_to_the_map_on_a_fresh_server_uses_the_app_navigation(server, browser) -> None:
-    page, errors = _open(browser, server + "/map?q=galaxies+stellar+mass", "map", "Topic map")
+    page = _open(browser, server + "/map?q=galaxies+stellar+mass", "Topic map")
     nav = page.locator("[data-testid='stSidebarNav']").inner_text()
-    assert "Topic map" in nav and "Search" in nav and "common" not in nav
-    assert page.get_by_role("heading", name="Topic map").is_visible()
-    assert "falls in topic" in page.inner_text("body")
-    assert page.locator(".js-plotly-plot").count() == 1
-    assert not errors
+    assert "Topic map" in nav and "Topics" in nav and "Search" in nav and "common" not in nav
+    assert not page.errors
 
 
-def test_search_link_shows_results_and_the_synthetic_badge(server, browser) -> None:
-    page, errors = _open(browser, server + "/?q=qubits+stabilizer+codes", "search", "Search arXiv by meaning")
-    body = page.inner_text("body")
-    assert "Synthetic demo data" in body
+def test_type_a_query_see_the_expected_title_and_again_after_reload(server, browser, engine) -> None:
+    query = "turbulent boundary layers and vortex shedding"
+    expected = _plain(engine.papers.iloc[engine.search(query, k=1)[0].row]["title"])
+    page = _open(browser, server + "/", "Search arXiv by meaning")
+    box = page.get_by_label("What are you looking for?")
+    box.fill(query)
+    box.press("Enter")
+    page.get_by_text(expected).first.wait_for(timeout=60_000)
+    _settle(page)
+    assert "q=" in page.url and urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["q"] == [query]
+    _shot(page, "search")
+    page.reload()
+    page.get_by_text(expected).first.wait_for(timeout=60_000)
+    _settle(page)
+    assert page.get_by_label("What are you looking for?").input_value() == query
     assert page.locator("[data-testid='stExpander']").count() == 10
-    assert page.input_value("input[aria-label='What are you looking for?']") == "qubits stabilizer codes"
-    assert not errors
+    assert not page.errors
+
+
+def test_map_shows_the_query_trace_and_box_selection_lists_papers(server, browser) -> None:
+    page = _open(browser, server + "/map?q=galaxies+stellar+mass+dark+matter", "Topic map")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")
+    assert any(text.startswith("Query: galaxies stellar mass") for text in legend)
+    assert "falls in topic" in page.inner_text("body")
+    _shot(page, "map")
+    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.move(area["x"] + 5, area["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] * 0.6, area["y"] + area["height"] * 0.6, steps=12)
+    page.mouse.up()
+    page.get_by_text("selected papers").first.wait_for(timeout=60_000)
+    _settle(page)
+    assert page.locator("[data-testid='stDataFrame']").count() == 1
+    _shot(page, "map-selection")
+    assert not page.errors
+
+
+def test_topics_choose_a_topic_and_see_its_papers(server, browser, engine) -> None:
+    page = _open(browser, server + "/topics", "Topics")
+    assert page.locator("[data-testid='stDataFrame']").count() == 1
+    topic = engine.topics[0]
+    page.get_by_label("Choose a topic").first.click()
+    page.get_by_role("option", name=f"{topic['id']}: {topic['label']}").click()
+    page.get_by_role("heading", name=f"Topic {topic['id']}").first.wait_for(timeout=60_000)
+    _settle(page)
+    assert f"topic={topic['id']}" in page.url
+    assert page.locator("[data-testid='stExpander']").count() == min(20, topic["size"])
+    _shot(page, "topics")
+    assert not page.errors
+
+
+def test_paper_page_shows_the_paper_and_its_neighbours(server, browser, engine) -> None:
+    paper = engine.papers.iloc[11]
+    page = _open(browser, server + f"/paper?id={paper['id']}", "Nearest papers")
+    assert _plain(paper["title"]) in page.locator("h1").first.inner_text()
+    assert page.locator("[data-testid='stExpander']").count() == 10
+    _shot(page, "paper")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    assert page.locator(".js-plotly-plot").count() == 1
+    page = _open(browser, server + "/paper?id=9999.99999", "Paper")
+    assert "No paper with id 9999.99999" in page.inner_text("body")
+    assert not page.errors

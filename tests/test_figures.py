@@ -1,6 +1,6 @@
 import pandas as pd
 
-from lib.figures import HITS_NAME, QueryPin, legend_name, plotly_text, selected_ids, topic_map
+from lib.figures import HITS_NAME, QueryPin, legend_name, plotly_text, selected_ids, selection_points, topic_map
 
 
 def frame() -> pd.DataFrame:
@@ -50,3 +50,9 @@ def test_selected_ids_keep_order_skip_points_without_ids() -> None:
 def test_helpers() -> None:
     assert legend_name(-1, "x") == "unclustered" and legend_name(3, "a, b") == "3: a, b"
     assert plotly_text("a<br>&b") == "a&lt;br&gt;&amp;b"
+
+
+def test_selection_points_from_events_of_any_shape() -> None:
+    event = {"selection": {"points": [{"customdata": ["p1"]}, "junk"], "box": []}}
+    assert selection_points(event) == [{"customdata": ["p1"]}]
+    assert selection_points(None) == [] and selection_points({"selection": None}) == [] and selection_points({}) == []

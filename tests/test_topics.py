@@ -42,7 +42,9 @@ def test_summaries_have_sizes_labels_categories_and_centres() -> None:
 
 def test_topic_table_members_and_years() -> None:
     papers = frame()
-    topics = summarise_topics(papers["cluster"].to_numpy(), papers[["x", "y"]].to_numpy(), papers["categories"].tolist(), {0: ["a"], 1: ["b"]})
+    topics = summarise_topics(
+        papers["cluster"].to_numpy(), papers[["x", "y"]].to_numpy(), papers["categories"].tolist(), {0: ["a"], 1: ["b"]}
+    )
     table = topic_table(papers, topics)
     assert list(table["id"]) == [0, 1] and list(table["size"]) == [2, 2]
     assert table.loc[0, "years"] == "2020–2022" and table.loc[1, "years"] == "2019–2019"

@@ -1,0 +1,47 @@
+"""Paper page: one paper's metadata, abstract, links, topic, place on the map and nearest papers."""
+
+import streamlit as st
+
+from lib.figures import QueryPin, topic_map
+from lib.text import year_of
+from pages.common import (
+    TOPICS_PAGE,
+    cached_similar,
+    choose_engine,
+    engine_key,
+    markdown_literal,
+    markdown_with_math,
+    paper_card,
+    paper_links,
+    url_value,
+)
+
+engine = choose_engine()
+if engine is not None:
+    paper_id = url_value("id").strip()
+    row = engine.row_of(paper_id) if paper_id else None
+    if row is None:
+        st.title("Paper")
+        if paper_id:
+            st.warning(f"No paper with id {markdown_literal(paper_id)} in model set {markdown_literal(engine.name)}.")
+        else:
+            st.info("Open a paper from the search results, a topic or the map.")
+        st.stop()
+    paper = engine.papers.iloc[row]
+    st.title(markdown_with_math(paper["title"], inline=True))
+    st.markdown(markdown_literal(paper["authors"], inline=True))
+    cluster = int(paper["cluster"])
+    st.caption(
+        " · ".join(markdown_literal(p) for p in (paper["id"], year_of(paper["update_date"]), paper["categories"]) if p)
+        + f" · {paper_links(paper['id'])}"
+    )
+    st.markdown(markdown_with_math(paper["abstract"]))
+    st.markdown(f"**Topic:** {markdown_literal(engine.topic_label(cluster))}")
+    if cluster >= 0:
+        st.page_link(TOPICS_PAGE, label="All papers of this topic", icon=":material/list:", query_params={"topic": str(cluster)})
+    labels = {topic["id"]: topic["label"] for topic in engine.topics}
+    pin = QueryPin(float(paper["x"]), float(paper["y"]), paper["title"], label="This paper")
+    st.plotly_chart(topic_map(engine.papers, labels, pin, cluster if cluster >= 0 else None), key="paper-map")
+    st.subheader("Nearest papers")
+    for rank, hit in enumerate(cached_similar(*engine_key(engine), paper["id"], 10)):
+        paper_card(engine, hit.row, hit.score, key=f"n{rank}")
