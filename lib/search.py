@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
@@ -191,6 +192,14 @@ class Engine:
             votes[int(self._clusters[row])] += float(weight)
         cluster = votes.most_common(1)[0][0] if votes else NOISE
         return Location(float(x), float(y), cluster, neighbours)
+
+    def listing(self, paper_ids: Sequence[str]) -> pd.DataFrame:
+        """A table of the given papers in order (unknown ids skipped): id, title, updated, topic, paper-page link."""
+        rows = [row for row in (self.row_of(paper_id) for paper_id in paper_ids) if row is not None]
+        table = self.papers.iloc[rows][["id", "title", "update_date", "cluster"]].rename(columns={"update_date": "updated"})
+        table["topic"] = [self.topic_label(int(c)) for c in table["cluster"]]
+        table["link"] = ["/paper?" + urlencode({"id": i, "model": self.name}) for i in table["id"]]
+        return table.drop(columns="cluster").reset_index(drop=True)
 
     def topic_label(self, cluster: int) -> str:
         """A cluster's keyword label ('unclustered' for noise)."""

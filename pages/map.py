@@ -36,12 +36,8 @@ if engine is not None:
     chosen = selected_ids(selection_points(event))
     if chosen:
         st.subheader(f"{len(chosen):,} selected papers")
-        rows = [engine.row_of(paper_id) for paper_id in chosen]
-        table = engine.papers.iloc[[r for r in rows if r is not None]][["id", "title", "update_date", "cluster"]].copy()
-        table["topic"] = [engine.topic_label(int(c)) for c in table["cluster"]]
-        table["link"] = [f"/paper?id={i}" for i in table["id"]]
         st.dataframe(
-            table[["title", "update_date", "topic", "link"]],
+            engine.listing(chosen)[["title", "updated", "topic", "link"]],
             hide_index=True,
-            column_config={"link": st.column_config.LinkColumn("paper page", display_text="open"), "update_date": "updated"},
+            column_config={"link": st.column_config.LinkColumn("paper page", display_text="open")},
         )

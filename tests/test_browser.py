@@ -158,3 +158,29 @@ def test_paper_page_shows_the_paper_and_its_neighbours(server, browser, engine) 
     page = _open(browser, server + "/paper?id=9999.99999", "Paper")
     assert "No paper with id 9999.99999" in page.inner_text("body")
     assert not page.errors
+
+
+def _x_range(page) -> list[float]:
+    return page.evaluate("() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
+
+
+def test_zoom_survives_a_rerun(server, browser) -> None:
+    page = _open(browser, server + "/map?q=robot+motion+planning", "Topic map")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    before = _x_range(page)
+    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+    for _ in range(4):
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(800)
+    zoomed = _x_range(page)
+    assert zoomed[1] - zoomed[0] < (before[1] - before[0]) * 0.9
+    page.mouse.move(area["x"] + 5, area["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] * 0.9, area["y"] + area["height"] * 0.9, steps=12)
+    page.mouse.up()
+    page.get_by_text("selected papers").first.wait_for(timeout=60_000)
+    _settle(page)
+    assert _x_range(page) == pytest.approx(zoomed, rel=1e-6)
+    assert not page.errors

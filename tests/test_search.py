@@ -83,3 +83,12 @@ def test_similar_with_filters_still_excludes_the_paper(engine) -> None:
     hits = engine.similar(paper["id"], k=10, categories=(primary,))
     assert hits and paper["id"] not in [h.paper_id for h in hits]
     assert engine.row_of(paper["id"] + "v3") == 3
+
+
+def test_listing_keeps_order_skips_unknown_ids_and_links_paper_pages(engine) -> None:
+    ids = [engine.papers.iloc[5]["id"], "nope", engine.papers.iloc[2]["id"]]
+    table = engine.listing(ids)
+    assert list(table["id"]) == [ids[0], ids[2]]
+    assert list(table.columns) == ["id", "title", "updated", "topic", "link"]
+    assert table.loc[0, "link"] == f"/paper?id={ids[0]}&model={engine.name}"
+    assert table.loc[1, "topic"] == engine.topic_label(int(engine.papers.iloc[2]["cluster"]))
