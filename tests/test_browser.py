@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from lib.search import load_engine
 from tests.conftest import PYTHON, ROOT, SCREENSHOTS
@@ -110,7 +111,7 @@ def test_type_a_query_see_the_expected_title_and_again_after_reload(server, brow
     page.get_by_text(expected).first.wait_for(timeout=60_000)
     _settle(page)
     assert page.get_by_label("What are you looking for?").input_value() == query
-    assert page.locator("[data-testid='stExpander']").count() == 10
+    expect(page.locator("[data-testid='stExpander']")).to_have_count(10, timeout=60_000)
     assert not page.errors
 
 
@@ -142,7 +143,7 @@ def test_topics_choose_a_topic_and_see_its_papers(server, browser, engine) -> No
     page.get_by_role("heading", name=f"Topic {topic['id']}").first.wait_for(timeout=60_000)
     _settle(page)
     assert f"topic={topic['id']}" in page.url
-    assert page.locator("[data-testid='stExpander']").count() == min(20, topic["size"])
+    expect(page.locator("[data-testid='stExpander']")).to_have_count(min(20, topic["size"]), timeout=60_000)
     _shot(page, "topics")
     assert not page.errors
 
@@ -151,7 +152,7 @@ def test_paper_page_shows_the_paper_and_its_neighbours(server, browser, engine) 
     paper = engine.papers.iloc[11]
     page = _open(browser, server + f"/paper?id={paper['id']}", "Nearest papers")
     assert _plain(paper["title"]) in page.locator("h1").first.inner_text()
-    assert page.locator("[data-testid='stExpander']").count() == 10
+    expect(page.locator("[data-testid='stExpander']")).to_have_count(10, timeout=60_000)
     _shot(page, "paper")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     assert page.locator(".js-plotly-plot").count() == 1
