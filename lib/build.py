@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from lib import modelset
+from lib.cleaning import tokenize
+from lib.lexical import build_index
 from lib.params import BuildParams
 from lib.reading import Filters, InputError, ReadReport, read_papers
 from lib.stages import StageRecorder
@@ -138,6 +140,10 @@ def _train_and_write(
         with open(corpus, encoding="utf-8") as lines:
             keywords = topic_keywords([line.rstrip("\n") for line in lines], labels)
         topics = summarise_topics(labels, coords, papers["categories"].tolist(), keywords)
+    with stages.stage("lexical"):
+        log(f"BM25 index over {n_docs:,} papers")
+        texts = papers["title"] + " " + papers["abstract"]
+        build_index(tokenize(text) for text in texts).save(staging)
     with stages.stage("write"):
         corpus.unlink()
         papers["x"], papers["y"], papers["cluster"] = coords[:, 0], coords[:, 1], labels

@@ -67,6 +67,18 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
     group.add_argument("--cluster-selection", choices=("eom", "leaf"), dest="hdbscan.cluster_selection_method")
 
 
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="measure a model set against BM25 and TF-IDF baselines on its own papers",
+        description="Known-item search, neighbour category precision, clustering, determinism and latency, side by side.",
+    )
+    evaluate.add_argument("--model", required=True, type=Path, help="model set folder, e.g. models/cs-2024")
+    evaluate.add_argument("--queries", type=_positive, default=1000, help="papers sampled as queries (default 1000)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the query sample (default 0)")
+    evaluate.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     top = argparse.ArgumentParser(prog="python -m lib", description="arXiv semantic search: build and inspect model sets.")
@@ -80,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", required=True, type=Path, help="output file (.jsonl or .jsonl.gz)")
     demo.add_argument("--papers", type=_positive, default=3600, help="number of papers (default 3600)")
     demo.add_argument("--seed", type=int, default=0)
+    _add_evaluate(commands)
     return top
 
 
@@ -104,6 +117,17 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from lib.evaluation import evaluate, format_report, write_json
+
+    result = evaluate(args.model, queries=args.queries, seed=args.seed)
+    print(format_report(result))
+    if args.json:
+        write_json(result, args.json)
+        print(f"wrote {args.json}")
+    return 0
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -114,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    handlers = {"build": _run_build, "demo-data": _run_demo}
+    handlers = {"build": _run_build, "demo-data": _run_demo, "evaluate": _run_evaluate}
     try:
         return handlers[args.command](args)
     except (InputError, BuildError, ModelSetError, ValueError, OSError) as exc:

@@ -8,6 +8,7 @@ Layout of `models/<name>/`:
     clusters.npy         cluster id per paper (int32, -1 = unclustered)
     topics.json          per cluster: size, keywords, label, main categories, centre
     doc2vec.model(+.npy) gensim's native format, loadable with mmap="r" (a pickle: trust the source)
+    bm25_*.npy, bm25.json BM25 weights over titles and abstracts (sparse columns) and the term list
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 PAPERS = "papers.parquet"
 VECTORS = "vectors.npy"
@@ -197,6 +198,7 @@ class ModelSet:
     clusters: object
     topics: list[dict]
     doc2vec: object
+    lexical: object
 
 
 def load_model_set(folder: str | Path) -> ModelSet:
@@ -204,6 +206,8 @@ def load_model_set(folder: str | Path) -> ModelSet:
     import numpy as np
     import pandas as pd
     from gensim.models.doc2vec import Doc2Vec
+
+    from lib.lexical import load_index
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -219,6 +223,7 @@ def load_model_set(folder: str | Path) -> ModelSet:
             clusters=np.load(folder / CLUSTERS, mmap_mode="r"),
             topics=json.loads((folder / TOPICS).read_text(encoding="utf-8")),
             doc2vec=Doc2Vec.load(str(folder / DOC2VEC), mmap="r"),
+            lexical=load_index(folder),
         )
     except Exception as exc:
         raise ModelSetError(f"model set '{folder.name}' could not be opened ({type(exc).__name__}: {exc}); rebuild it") from exc

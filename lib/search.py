@@ -23,6 +23,10 @@ from lib.reading import Filters, normalize_id
 from lib.topics import NOISE
 
 PLACEMENT_NEIGHBOURS = 15
+MODES = ("hybrid", "semantic", "lexical")
+# Share of the normalised BM25 score in hybrid ranking, chosen with `python -m lib evaluate` (docs/QUALITY.md).
+LEXICAL_WEIGHT = 0.5
+SIMILAR_LEXICAL_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,15 @@ def infer_vector(model, words: list[str]) -> np.ndarray:
     return doctag_vectors[0]
 
 
+def _blend(semantic: np.ndarray | None, lexical: np.ndarray | None, weight: float) -> np.ndarray | None:
+    """weight * lexical + (1 - weight) * semantic, or whichever one exists."""
+    if semantic is None:
+        return lexical
+    if lexical is None:
+        return semantic
+    return (1 - weight) * semantic + weight * lexical
+
+
 class Engine:
     """Ranks a model set's papers for free-text queries and for papers; thread-safe."""
 
@@ -98,6 +111,9 @@ class Engine:
         self._rows = {paper_id: row for row, paper_id in enumerate(self.papers["id"])}
         self.years = pd.to_numeric(self.papers["update_date"].str.slice(0, 4), errors="coerce").fillna(0).astype(int).to_numpy()
         self._lock = threading.Lock()
+        self._lexical = model_set.lexical
+        self.lexical_weight = LEXICAL_WEIGHT
+        self.similar_lexical_weight = SIMILAR_LEXICAL_WEIGHT
 
     @property
     def name(self) -> str:
@@ -105,16 +121,18 @@ class Engine:
         return self.model_set.path.name
 
     def words(self, query: str) -> QueryWords:
-        """Which of the query's cleaned tokens the model knows."""
+        """Which of the query's cleaned tokens the models know (Doc2Vec's vocabulary or the BM25 index)."""
         vocabulary = self._model.wv.key_to_index
+        lexical = self._lexical.vocabulary if self._lexical else {}
         known, unknown = [], []
         for token in tokenize(query):
-            (known if token in vocabulary else unknown).append(token)
+            (known if token in vocabulary or token in lexical else unknown).append(token)
         return QueryWords(known, list(dict.fromkeys(unknown)))
 
     def query_vector(self, query: str) -> np.ndarray | None:
         """The unit-length inferred vector of a query, the same in every process; None without known words."""
-        known = self.words(query).known
+        vocabulary = self._model.wv.key_to_index
+        known = [token for token in tokenize(query) if token in vocabulary]
         if not known:
             return None
         with self._lock:
@@ -145,8 +163,8 @@ class Engine:
         known = self.years[self.years > 0]
         return (int(known.min()), int(known.max())) if len(known) else None
 
-    def _rank(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
-        scores = np.asarray(self._vectors @ vector, dtype=np.float32)
+    def _top(self, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        scores = np.asarray(scores, dtype=np.float32)
         available = len(scores)
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
@@ -159,24 +177,62 @@ class Engine:
         ids = self.papers["id"].to_numpy()
         return [Hit(str(ids[i]), float(scores[i]), int(i)) for i in top]
 
-    def search(self, query: str, k: int = 10, categories: Sequence[str] = (), years: tuple[int, int] | None = None) -> list[Hit]:
-        """The k papers whose vectors are closest (cosine) to the query's; [] when no word is known."""
-        vector = self.query_vector(query)
-        return [] if vector is None else self._rank(vector, k, self.filter_mask(categories, years))
+    def _rank(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        return self._top(self._vectors @ vector, k, allowed)
+
+    def query_scores(self, query: str, mode: str = "hybrid") -> np.ndarray | None:
+        """Every paper's score for a query: cosine of vectors, normalised BM25, or their blend; None if nothing is known."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        vector = self.query_vector(query) if mode != "lexical" else None
+        semantic = None if vector is None else np.asarray(self._vectors @ vector, dtype=np.float32)
+        lexical = None
+        if mode != "semantic" and self._lexical is not None:
+            bm25 = self._lexical.query_scores(tokenize(query))
+            top = float(bm25.max()) if len(bm25) else 0.0
+            lexical = bm25 / top if top > 0 else None
+        return _blend(semantic, lexical, self.lexical_weight)
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        categories: Sequence[str] = (),
+        years: tuple[int, int] | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """The k best papers for a query (hybrid by default); [] when no word is known."""
+        scores = self.query_scores(query, mode)
+        return [] if scores is None else self._top(scores, k, self.filter_mask(categories, years))
 
     def row_of(self, paper_id: str) -> int | None:
         """The row of a paper id (a version suffix is ignored), or None."""
         return self._rows.get(normalize_id(paper_id))
 
-    def similar(self, paper_id: str, k: int = 10, categories: Sequence[str] = (), years: tuple[int, int] | None = None) -> list[Hit]:
-        """The k papers closest to a paper's own vector, the paper itself excluded."""
+    def similar(
+        self,
+        paper_id: str,
+        k: int = 10,
+        categories: Sequence[str] = (),
+        years: tuple[int, int] | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """The k papers most like a paper (its own vector, its own words, or both), the paper itself excluded."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         row = self.row_of(paper_id)
         if row is None:
             raise KeyError(f"paper {paper_id!r} is not in model set '{self.name}'")
+        semantic = np.asarray(self._vectors @ np.asarray(self._vectors[row]), dtype=np.float32) if mode != "lexical" else None
+        lexical = None
+        if mode != "semantic" and self._lexical is not None:
+            paper = self.papers.iloc[row]
+            lexical = self._lexical.similar_scores(tokenize(f"{paper['title']} {paper['abstract']}"))
+        scores = _blend(semantic, lexical, self.similar_lexical_weight)
         allowed = self.filter_mask(categories, years)
         allowed = np.ones(len(self.papers), dtype=bool) if allowed is None else allowed.copy()
         allowed[row] = False
-        return self._rank(np.asarray(self._vectors[row]), k, allowed)
+        return [] if scores is None else self._top(scores, k, allowed)
 
     def locate(self, query: str) -> Location | None:
         """Place a query on the map and in a cluster by its nearest papers; None when no word is known."""

@@ -91,10 +91,10 @@ def choose_engine() -> Engine | None:
 
 @st.cache_data(max_entries=2000, show_spinner=False)
 def cached_search(
-    path: str, created_at: str | None, query: str, k: int, categories: tuple[str, ...], years: tuple[int, int] | None
+    path: str, created_at: str | None, query: str, k: int, categories: tuple[str, ...], years: tuple[int, int] | None, mode: str = "hybrid"
 ) -> list[Hit]:
     """Search results cached per model set, query and filters."""
-    return cached_engine(path, created_at).search(query, k=k, categories=categories, years=years)
+    return cached_engine(path, created_at).search(query, k=k, categories=categories, years=years, mode=mode)
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)

@@ -25,6 +25,9 @@ if engine is not None:
 
     query = st.text_input("What are you looking for?", value=url_value("q"), placeholder="e.g. graph neural networks for molecules")
     with st.sidebar:
+        modes = {"hybrid": "Hybrid (meaning + keywords)", "semantic": "Meaning only", "lexical": "Keywords only (BM25)"}
+        wanted_mode = url_value("mode", "hybrid")
+        mode = st.radio("Ranking", list(modes), index=list(modes).index(wanted_mode) if wanted_mode in modes else 0, format_func=modes.get)
         count = st.slider("Results", 5, 100, url_int("k", 10, 5, 100), step=5)
         options = dict(engine.category_options())
         chosen = [c for c in st.query_params.get_all("cat") if c in options]
@@ -37,7 +40,7 @@ if engine is not None:
             years = st.slider("Years", bounds[0], bounds[1], (start, end))
             if years == bounds:
                 years = None
-    set_url(q=query.strip(), k=count if count != 10 else None, cat=categories)
+    set_url(q=query.strip(), k=count if count != 10 else None, cat=categories, mode=mode if mode != "hybrid" else None)
     set_url(**({"from": years[0], "to": years[1]} if years else {"from": None, "to": None}))
     if not query.strip():
         st.info("Type a question or a few keywords: the search finds papers that mean it, not only those with the same words.")
@@ -48,7 +51,7 @@ if engine is not None:
     if not words.known:
         st.warning("None of these words is in the model, so there is nothing to search for. Try other words.")
         st.stop()
-    hits = cached_search(*key, query, count, tuple(categories), years)
+    hits = cached_search(*key, query, count, tuple(categories), years, mode)
     if not hits:
         st.warning("No paper matches these filters.")
     for rank, hit in enumerate(hits):

@@ -14,7 +14,7 @@ from lib import cli, modelset
 from lib.params import PRESETS
 from tests.conftest import PYTHON, ROOT, build_small, paper, write_jsonl
 
-STAGES = {"read", "clean", "doc2vec", "umap", "hdbscan", "topics", "write"}
+STAGES = {"read", "clean", "doc2vec", "umap", "hdbscan", "topics", "lexical", "write"}
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:

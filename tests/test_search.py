@@ -46,7 +46,7 @@ def test_unknown_words_are_reported_and_no_known_word_gives_no_results(engine) -
 
 def test_similar_ranks_by_the_papers_own_vector_and_excludes_it(engine) -> None:
     paper = engine.papers.iloc[0]
-    hits = engine.similar(paper["id"], k=5)
+    hits = engine.similar(paper["id"], k=5, mode="semantic")
     assert len(hits) == 5 and paper["id"] not in [h.paper_id for h in hits]
     vectors = np.load(engine.model_set.path / "vectors.npy")
     expected = np.argsort(-(vectors @ vectors[0]))[1:6]
@@ -92,3 +92,27 @@ def test_listing_keeps_order_skips_unknown_ids_and_links_paper_pages(engine) -> 
     assert list(table.columns) == ["id", "title", "updated", "topic", "link"]
     assert table.loc[0, "link"] == f"/paper?id={ids[0]}&model={engine.name}"
     assert table.loc[1, "topic"] == engine.topic_label(int(engine.papers.iloc[2]["cluster"]))
+
+
+def test_lexical_mode_finds_papers_by_their_titles_and_hybrid_blends(engine) -> None:
+    rows = range(0, 1200, 60)
+    found = [row in [h.row for h in engine.search(engine.papers.iloc[row]["title"], k=10, mode="lexical")] for row in rows]
+    assert sum(found) >= 18
+    hybrid = [row in [h.row for h in engine.search(engine.papers.iloc[row]["title"], k=10)] for row in rows]
+    assert sum(hybrid) >= sum(found) - 1
+    query = "qubits stabilizer codes"
+    semantic = engine.query_scores(query, "semantic")
+    lexical = engine.query_scores(query, "lexical")
+    hybrid = engine.query_scores(query, "hybrid")
+    assert lexical.max() == 1.0 and np.allclose(hybrid, (1 - engine.lexical_weight) * semantic + engine.lexical_weight * lexical)
+    with pytest.raises(ValueError, match="unknown search mode"):
+        engine.search(query, mode="magic")
+
+
+def test_similar_modes_exclude_the_paper_and_lexical_uses_its_words(engine) -> None:
+    paper = engine.papers.iloc[4]
+    for mode in ("hybrid", "semantic", "lexical"):
+        hits = engine.similar(paper["id"], k=10, mode=mode)
+        assert len(hits) == 10 and paper["id"] not in [h.paper_id for h in hits]
+    lexical = engine.similar(paper["id"], k=3, mode="lexical")
+    assert all(0 < h.score <= 1.0001 for h in lexical)

@@ -1,0 +1,403 @@
+"""Measure a model set on its own papers, side by side with BM25 and TF-IDF baselines.
+
+Known-item search (a paper's title must find that paper), neighbour category precision, how well
+clusters match categories, whether a second process ranks the same, and query latency.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lib.modelset import now_iso
+from lib.topics import NOISE, primary_category
+
+K = 10
+DETERMINISM_QUERIES = 100
+ROOT = Path(__file__).resolve().parent.parent
+MISSING = "–"
+# Archives whose papers normally carry a finer category (cond-mat.str-el); a bare code says little.
+SUBDIVIDED_ARCHIVES = frozenset({"cond-mat", "astro-ph", "physics", "math", "cs", "q-bio", "q-fin", "stat", "eess", "econ", "nlin"})
+
+Log = Callable[[str], None]
+
+
+def log_stderr(message: str) -> None:
+    """Progress goes to stderr so the printed table stays clean."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def primary(categories: str) -> str:
+    """The primary category: the first of a space-separated list ('' when there is none)."""
+    return primary_category(categories) if isinstance(categories, str) else ""
+
+
+def bare_archive(code: str) -> bool:
+    """True for an archive code standing alone although that archive has subcategories (`cond-mat`, `cs`)."""
+    return "." not in code and code in SUBDIVIDED_ARCHIVES
+
+
+def recall_at_k(ranks: Sequence[int | None], k: int) -> float:
+    """Share of queries whose target is at 1-based rank k or better (None = not found); nan without queries."""
+    if not ranks:
+        return float("nan")
+    return sum(1 for rank in ranks if rank is not None and rank <= k) / len(ranks)
+
+
+def mrr_at_k(ranks: Sequence[int | None], k: int) -> float:
+    """Mean reciprocal rank, a target below rank k (or not found) counting 0; nan without queries."""
+    if not ranks:
+        return float("nan")
+    return sum(1.0 / rank for rank in ranks if rank is not None and rank <= k) / len(ranks)
+
+
+def rank_of(target: str, ranked_ids: Sequence[str]) -> int | None:
+    """The 1-based position of `target` in a ranking, or None."""
+    for position, paper_id in enumerate(ranked_ids, start=1):
+        if paper_id == target:
+            return position
+    return None
+
+
+def neighbour_precision(query_cats: Sequence[str], neighbour_cats: Sequence[Sequence[str]], k: int = K) -> float:
+    """Mean over queries of the share of k neighbour slots holding the query's own category (missing ones miss)."""
+    if len(query_cats) != len(neighbour_cats):
+        raise ValueError("one neighbour list per query category is needed")
+    if not query_cats:
+        return float("nan")
+    shares = [sum(1 for cat in cats[:k] if cat == own) / k for own, cats in zip(query_cats, neighbour_cats, strict=True)]
+    return float(np.mean(shares))
+
+
+def nmi(clusters: Sequence[int], labels: Sequence[str]) -> float:
+    """Normalized mutual information (arithmetic mean) between a clustering and labels; nan when empty."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    if len(clusters) == 0:
+        return float("nan")
+    return float(normalized_mutual_info_score(list(labels), list(clusters)))
+
+
+def clustering_figures(clusters: np.ndarray, primaries: Sequence[str]) -> dict:
+    """Cluster count, noise share, NMI with primary category (all clustered / no bare archives), largest share."""
+    clusters = np.asarray(clusters)
+    primaries = np.asarray(primaries, dtype=object)
+    total = len(clusters)
+    clustered = clusters != NOISE
+    sizes = np.unique(clusters[clustered], return_counts=True)[1]
+    specific = clustered & np.array([not bare_archive(code) for code in primaries], dtype=bool)
+    return {
+        "clusters": len(sizes),
+        "noise_share": float(np.mean(~clustered)) if total else float("nan"),
+        "nmi": nmi(clusters[clustered], primaries[clustered]),
+        "nmi_without_bare_archives": nmi(clusters[specific], primaries[specific]),
+        "largest_cluster_share": float(sizes.max() / total) if len(sizes) else 0.0,
+        "clustered_papers": int(clustered.sum()),
+        "clustered_papers_without_bare_archives": int(specific.sum()),
+    }
+
+
+def differing(first: Sequence[Sequence[str]], second: Sequence[Sequence[str]]) -> int:
+    """How many of two equally long lists of rankings differ anywhere (order included)."""
+    if len(first) != len(second):
+        raise ValueError("both runs must rank the same queries")
+    return sum(1 for a, b in zip(first, second, strict=True) if list(a) != list(b))
+
+
+def latency_ms(seconds: Sequence[float]) -> dict[str, float]:
+    """Median and 95th percentile of wall times, in milliseconds."""
+    if not seconds:
+        return {"median": float("nan"), "p95": float("nan")}
+    values = np.asarray(seconds, dtype=np.float64) * 1000.0
+    return {"median": float(np.median(values)), "p95": float(np.percentile(values, 95))}
+
+
+class TfidfBaseline:
+    """Cosine similarity of TF-IDF vectors (title + abstract, uni- and bigrams, English stop words removed)."""
+
+    def __init__(self, titles: Sequence[str], abstracts: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self._vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1, stop_words="english", dtype=np.float32)
+        texts = (f"{title} {abstract}" for title, abstract in zip(titles, abstracts, strict=True))
+        self._documents = self._vectorizer.fit_transform(texts).tocsr()
+        self._postings = self._documents.T.tocsr()
+
+    def search(self, query: str, k: int = K) -> list[int]:
+        """Rows of the k papers closest to the query text, best first; papers sharing no term are left out."""
+        return self._top(self._vectorizer.transform([query]), k)
+
+    def similar(self, row: int, k: int = K) -> list[int]:
+        """Rows of the k papers closest to paper `row`, itself excluded."""
+        return self._top(self._documents[row], k, exclude=row)
+
+    def _top(self, vector, k: int, exclude: int | None = None) -> list[int]:
+        scores = (vector @ self._postings).tocsr()
+        rows, values = scores.indices, scores.data
+        keep = values > 0 if exclude is None else (values > 0) & (rows != exclude)
+        rows, values = rows[keep], values[keep]
+        if len(rows) > k:
+            kth = np.partition(-values, k - 1)[k - 1]
+            rows, values = rows[-values <= kth], values[-values <= kth]
+        order = np.lexsort((rows, -values))[:k]
+        return rows[order].tolist()
+
+
+@dataclass(frozen=True)
+class System:
+    """One column of the comparison: ranks rows for a text query and (optionally) for a paper."""
+
+    key: str
+    label: str
+    search: Callable[[str, int], list[int]]
+    similar: Callable[[int, int], list[int]] | None
+    mode: str | None = None
+    in_engine: bool = True
+
+
+def _accepts_mode(method: Callable) -> bool:
+    return "mode" in inspect.signature(method).parameters
+
+
+def engine_search(engine, query: str, k: int, mode: str | None) -> list:
+    """`engine.search`, passing `mode` only when given (engines without modes take no such argument)."""
+    return engine.search(query, k=k) if mode is None else engine.search(query, k=k, mode=mode)
+
+
+def engine_systems(engine) -> list[System]:
+    """The engine's columns: hybrid, semantic only and BM25 where it has search modes, else its one search."""
+    ids = engine.papers["id"].astype(str).to_numpy()
+    modal_similar = _accepts_mode(engine.similar)
+
+    def searcher(mode: str | None) -> Callable[[str, int], list[int]]:
+        return lambda query, k: [hit.row for hit in engine_search(engine, query, k, mode)]
+
+    def neighbours(mode: str | None) -> Callable[[int, int], list[int]]:
+        if mode is None:
+            return lambda row, k: [hit.row for hit in engine.similar(ids[row], k=k)]
+        return lambda row, k: [hit.row for hit in engine.similar(ids[row], k=k, mode=mode)]
+
+    if not _accepts_mode(engine.search):
+        return [System("model_set", "model set", searcher(None), neighbours(None))]
+    systems = []
+    for key, label, mode in (
+        ("model_set", "model set (hybrid)", "hybrid"),
+        ("semantic", "semantic only", "semantic"),
+        ("bm25", "BM25", "lexical"),
+    ):
+        similar = neighbours(mode) if modal_similar else {"model_set": neighbours(None)}.get(key)
+        systems.append(System(key, label, searcher(mode), similar, mode))
+    return systems
+
+
+def tfidf_system(engine) -> System:
+    """The TF-IDF column, fitted on the engine's papers."""
+    baseline = TfidfBaseline(
+        engine.papers["title"].fillna("").astype(str).tolist(), engine.papers["abstract"].fillna("").astype(str).tolist()
+    )
+    return System("tfidf", "TF-IDF", baseline.search, baseline.similar, None, in_engine=False)
+
+
+def rankings(engine, queries: Sequence[str], modes: dict[str, str | None], k: int = K) -> dict[str, list[list[str]]]:
+    """Top-k paper ids per query for each named search mode of an engine."""
+    return {key: [[hit.paper_id for hit in engine_search(engine, query, k, mode)] for query in queries] for key, mode in modes.items()}
+
+
+def _child_main() -> None:
+    """Entry of the second process: read a spec from stdin, write pid, hash state and rankings to a file."""
+    from lib.search import load_engine
+
+    spec = json.loads(sys.stdin.read())
+    result = {
+        "pid": os.getpid(),
+        "hash_randomization": bool(sys.flags.hash_randomization),
+        "rankings": rankings(load_engine(spec["model"]), spec["queries"], spec["modes"]),
+    }
+    Path(spec["out"]).write_text(json.dumps(result), encoding="utf-8")
+
+
+def second_process_rankings(model: Path, queries: Sequence[str], modes: dict[str, str | None], timeout: float = 1800) -> dict:
+    """Rank the queries in a fresh Python process with its own hash seed; returns its pid, hash state and rankings."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONHASHSEED"}
+    with tempfile.TemporaryDirectory(prefix="evaluate-") as folder:
+        out = Path(folder) / "rankings.json"
+        spec = {"model": str(Path(model).resolve()), "queries": list(queries), "modes": modes, "out": str(out)}
+        done = subprocess.run(
+            [sys.executable, "-c", "from lib.evaluation import _child_main; _child_main()"],
+            input=json.dumps(spec),
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0 or not out.is_file():
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"second process failed (exit {done.returncode}): {last}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _determinism(model: Path, queries: Sequence[str], systems: list[System], first: dict[str, list[list[str]]]) -> dict:
+    modes = {system.key: system.mode for system in systems if system.in_engine}
+    try:
+        child = second_process_rankings(model, queries, modes)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        return {"queries": len(queries), "error": str(exc), "systems": {}}
+    per_system = {}
+    for key in modes:
+        changed = differing(first[key], child["rankings"][key])
+        result = "identical" if changed == 0 else f"{changed} of {len(queries)} differ"
+        per_system[key] = {"compared": len(queries), "differing": changed, "result": result}
+    return {
+        "queries": len(queries),
+        "parent_pid": os.getpid(),
+        "child_pid": child["pid"],
+        "child_hash_randomization": child["hash_randomization"],
+        "systems": per_system,
+    }
+
+
+def machine_info() -> dict:
+    """CPU count, Python version and platform of this machine."""
+    return {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def evaluate(model: Path, queries: int = 1000, seed: int = 0, log: Log = log_stderr) -> dict:
+    """Every figure of the comparison for one model set, JSON-ready (undefined figures are None)."""
+    from lib.search import load_engine
+
+    started = time.perf_counter()
+    engine = load_engine(model)
+    papers = engine.papers
+    n = len(papers)
+    ids = papers["id"].astype(str).to_numpy()
+    titles = papers["title"].fillna("").astype(str).to_numpy()
+    primaries = [primary(categories) for categories in papers["categories"]]
+    sample = np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False).tolist()
+    eligible = [row for row in sample if primaries[row] and not bare_archive(primaries[row])]
+    checked = sample[: min(DETERMINISM_QUERIES, len(sample))]
+    log(f"evaluating {engine.name}: {n:,} papers, {len(sample):,} known-item and {len(eligible):,} neighbour queries")
+
+    log("fitting the TF-IDF baseline")
+    systems = [*engine_systems(engine), tfidf_system(engine)]
+    warm_up = str(papers["abstract"].iloc[sample[0]])[:200] if sample else "warm up"
+    known_item, precision, latency, first_rankings = {}, {}, {}, {}
+    for system in systems:
+        log(f"{system.label}: {len(sample):,} known-item queries")
+        system.search(warm_up, K)
+        ranks, seconds, top_ids = [], [], []
+        for row in sample:
+            tick = time.perf_counter()
+            found = system.search(titles[row], K)
+            seconds.append(time.perf_counter() - tick)
+            ranked = [str(ids[hit]) for hit in found]
+            ranks.append(rank_of(str(ids[row]), ranked))
+            top_ids.append(ranked)
+        first_rankings[system.key] = top_ids[: len(checked)]
+        known_item[system.key] = {"recall@1": recall_at_k(ranks, 1), "recall@10": recall_at_k(ranks, K), "mrr@10": mrr_at_k(ranks, K)}
+        latency[system.key] = latency_ms(seconds)
+        if system.similar is None:
+            precision[system.key] = None
+            continue
+        log(f"{system.label}: {len(eligible):,} neighbour queries")
+        neighbour_cats = [[primaries[hit] for hit in system.similar(row, K)] for row in eligible]
+        precision[system.key] = neighbour_precision([primaries[row] for row in eligible], neighbour_cats, K)
+
+    log(f"determinism: {len(checked)} queries again in a second process")
+    determinism = _determinism(Path(model), [str(titles[row]) for row in checked], systems, first_rankings)
+    result = {
+        "model_set": engine.name,
+        "path": str(model),
+        "synthetic": bool(engine.manifest.get("synthetic", False)),
+        "papers": n,
+        "seed": seed,
+        "params": engine.manifest.get("params", {}),
+        "queries": {"requested": queries, "known_item": len(sample), "neighbour": len(eligible), "determinism": len(checked)},
+        "systems": {system.key: {"label": system.label, "mode": system.mode, "in_engine": system.in_engine} for system in systems},
+        "known_item": known_item,
+        "neighbour_precision@10": precision,
+        "clustering": clustering_figures(papers["cluster"].to_numpy(), primaries),
+        "determinism": determinism,
+        "latency_ms": latency,
+        "machine": machine_info(),
+        "date": now_iso(),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    return _without_nan(result)
+
+
+def _without_nan(value: object) -> object:
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _without_nan(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nan(item) for item in value]
+    return value
+
+
+def _share(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.3f}"
+
+
+def _ms(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.2f}"
+
+
+def format_report(result: dict) -> str:
+    """A header naming the model set, papers, queries and seed, then the comparison as a markdown table."""
+    keys = list(result["systems"])
+    counts = result["queries"]
+    synthetic = " (synthetic demo data)" if result["synthetic"] else ""
+    header = (
+        f"model set {result['model_set']}{synthetic}: {result['papers']:,} papers, {counts['known_item']:,} known-item queries, "
+        f"{counts['neighbour']:,} neighbour queries, seed {result['seed']}"
+    )
+    clustering = result["clustering"]
+    determinism = result["determinism"]
+
+    def cluster_row(value: str) -> list[str]:
+        return [value] + [MISSING] * (len(keys) - 1)
+
+    def determinism_cell(key: str) -> str:
+        if not result["systems"][key]["in_engine"]:
+            return MISSING
+        return "failed" if "error" in determinism else determinism["systems"][key]["result"]
+
+    rows = [
+        ("known-item R@1", [_share(result["known_item"][key]["recall@1"]) for key in keys]),
+        ("known-item R@10", [_share(result["known_item"][key]["recall@10"]) for key in keys]),
+        ("known-item MRR@10", [_share(result["known_item"][key]["mrr@10"]) for key in keys]),
+        ("neighbour category P@10", [_share(result["neighbour_precision@10"][key]) for key in keys]),
+        ("clusters", cluster_row(str(clustering["clusters"]))),
+        ("noise share", cluster_row(_share(clustering["noise_share"]))),
+        ("NMI cluster vs primary category", cluster_row(_share(clustering["nmi"]))),
+        ("NMI without bare-archive primaries", cluster_row(_share(clustering["nmi_without_bare_archives"]))),
+        ("largest cluster share", cluster_row(_share(clustering["largest_cluster_share"]))),
+        (f"determinism, 2nd process ({counts['determinism']} queries)", [determinism_cell(key) for key in keys]),
+        ("latency median (ms)", [_ms(result["latency_ms"][key]["median"]) for key in keys]),
+        ("latency p95 (ms)", [_ms(result["latency_ms"][key]["p95"]) for key in keys]),
+    ]
+    labels = [result["systems"][key]["label"] for key in keys]
+    lines = [header, "", "| | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(keys)]
+    lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows]
+    if "error" in determinism:
+        lines.append(f"\ndeterminism check: {determinism['error']}")
+    return "\n".join(lines)
+
+
+def write_json(result: dict, path: Path) -> None:
+    """Write the figures as indented JSON, creating the folder if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

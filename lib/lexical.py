@@ -1,0 +1,136 @@
+"""BM25 over titles and abstracts as a sparse matrix: exact terms, acronyms and titles.
+
+The index is a document-by-term matrix of BM25 weights stored by column (plain .npy arrays, so a
+model set memory-maps it). A query's score for a paper is the sum of its terms' columns; a paper's
+lexical neighbours are found by the cosine between its own weight vector and every other row.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+K1 = 1.2
+B = 0.75
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
+FILES = {"data": "bm25_data.npy", "indices": "bm25_indices.npy", "indptr": "bm25_indptr.npy"}
+META = "bm25.json"
+
+
+def index_terms(tokens: Iterable[str]) -> list[str]:
+    """The tokens BM25 indexes: cleaned tokens minus English stop words."""
+    return [token for token in tokens if token not in STOP_WORDS]
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 weights by column (documents x terms), term ids, idf, lengths and row norms."""
+
+    columns: sparse.csc_matrix
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    average_length: float
+    row_norms: np.ndarray
+
+    @property
+    def n_docs(self) -> int:
+        """Number of indexed documents."""
+        return self.columns.shape[0]
+
+    def _column_sum(self, term_ids: Sequence[int], weights: Sequence[float]) -> np.ndarray:
+        scores = np.zeros(self.n_docs, dtype=np.float32)
+        indptr, indices, data = self.columns.indptr, self.columns.indices, self.columns.data
+        for term, weight in zip(term_ids, weights, strict=True):
+            start, end = indptr[term], indptr[term + 1]
+            scores[indices[start:end]] += np.float32(weight) * data[start:end]
+        return scores
+
+    def query_scores(self, tokens: Iterable[str]) -> np.ndarray:
+        """BM25 score of every document for a query (each distinct known term counted once)."""
+        terms = sorted({self.vocabulary[t] for t in index_terms(tokens) if t in self.vocabulary})
+        return self._column_sum(terms, [1.0] * len(terms))
+
+    def known_terms(self, tokens: Iterable[str]) -> list[str]:
+        """The query's indexed terms that occur in the corpus."""
+        return [t for t in index_terms(tokens) if t in self.vocabulary]
+
+    def document_vector(self, tokens: Sequence[str]) -> tuple[list[int], np.ndarray]:
+        """A text's BM25 weight vector over the index's terms (term ids, weights)."""
+        counts = Counter(self.vocabulary[t] for t in index_terms(tokens) if t in self.vocabulary)
+        if not counts:
+            return [], np.zeros(0, dtype=np.float32)
+        length = sum(counts.values())
+        terms = sorted(counts)
+        tf = np.array([counts[t] for t in terms], dtype=np.float32)
+        weights = self.idf[terms] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self.average_length))
+        return terms, weights.astype(np.float32)
+
+    def similar_scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """Cosine between a text's BM25 vector and every document's."""
+        terms, weights = self.document_vector(tokens)
+        norm = float(np.linalg.norm(weights))
+        if not terms or norm == 0:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        dots = self._column_sum(terms, (weights / norm).tolist())
+        return dots / np.where(self.row_norms == 0, 1, self.row_norms)
+
+    def save(self, folder: Path) -> None:
+        """Write the index as plain .npy arrays plus a JSON vocabulary."""
+        np.save(folder / FILES["data"], self.columns.data.astype(np.float32))
+        np.save(folder / FILES["indices"], self.columns.indices.astype(np.int32))
+        np.save(folder / FILES["indptr"], self.columns.indptr.astype(np.int64))
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        meta = {"n_docs": self.n_docs, "k1": K1, "b": B, "average_length": self.average_length, "terms": terms}
+        (folder / META).write_text(json.dumps(meta), encoding="utf-8")
+        np.save(folder / "bm25_idf.npy", self.idf.astype(np.float32))
+        np.save(folder / "bm25_row_norms.npy", self.row_norms.astype(np.float32))
+
+
+def load_index(folder: Path) -> LexicalIndex:
+    """Open a saved index with its arrays memory-mapped."""
+    meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    arrays = {name: np.load(folder / file, mmap_mode="r") for name, file in FILES.items()}
+    shape = (meta["n_docs"], len(meta["terms"]))
+    columns = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False)
+    return LexicalIndex(
+        columns=columns,
+        vocabulary={term: i for i, term in enumerate(meta["terms"])},
+        idf=np.load(folder / "bm25_idf.npy", mmap_mode="r"),
+        average_length=float(meta["average_length"]),
+        row_norms=np.load(folder / "bm25_row_norms.npy", mmap_mode="r"),
+    )
+
+
+def build_index(documents: Iterable[Sequence[str]]) -> LexicalIndex:
+    """Index tokenised documents (already cleaned) with BM25 weights."""
+    vocabulary: dict[str, int] = {}
+    cols, counts, indptr, lengths = array("i"), array("i"), array("q", [0]), array("i")
+    for tokens in documents:
+        terms = Counter(index_terms(tokens))
+        lengths.append(sum(terms.values()))
+        for term, count in terms.items():
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            counts.append(count)
+        indptr.append(len(cols))
+    n_docs = len(lengths)
+    data = np.frombuffer(counts, dtype=np.int32).astype(np.float32)
+    tf = sparse.csr_matrix(
+        (data, np.frombuffer(cols, dtype=np.int32), np.frombuffer(indptr, dtype=np.int64)), shape=(n_docs, len(vocabulary))
+    )
+    del cols, counts
+    length = np.array(lengths, dtype=np.float32)
+    average = float(length.mean()) if n_docs and length.mean() > 0 else 1.0
+    df = np.bincount(tf.indices, minlength=len(vocabulary)).astype(np.float32)
+    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm_length = np.repeat(K1 * (1 - B + B * length / average), np.diff(tf.indptr))
+    tf.data = tf.data * (K1 + 1) / (tf.data + norm_length) * idf[tf.indices]
+    row_norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel()).astype(np.float32)
+    return LexicalIndex(tf.tocsc(), vocabulary, idf, average, row_norms)
