@@ -20,7 +20,7 @@ from lib.params import BuildParams
 from lib.reading import Filters, InputError, ReadReport, read_papers
 from lib.stages import StageRecorder
 from lib.topics import NOISE, summarise_topics, topic_keywords
-from lib.training import cluster_points, fit_umap, train_doc2vec, unit_rows, write_corpus
+from lib.training import assign_noise, cluster_points, fit_umap, train_doc2vec, unit_rows, write_corpus
 
 MIN_PAPERS = 20
 CORPUS = "corpus.txt"
@@ -136,6 +136,9 @@ def _train_and_write(
     with stages.stage("hdbscan"):
         log(f"HDBSCAN: clustering {n_docs:,} points (min_cluster_size={params.hdbscan.min_cluster_size})")
         labels = cluster_points(space, params.hdbscan, workers)
+        hdbscan_noise = int((labels == NOISE).sum())
+        if params.hdbscan.assign_noise:
+            labels = assign_noise(space, labels)
     with stages.stage("topics"):
         with open(corpus, encoding="utf-8") as lines:
             keywords = topic_keywords([line.rstrip("\n") for line in lines], labels)
@@ -174,6 +177,7 @@ def _train_and_write(
             "clusters": len(topics),
             "noise": noise,
             "noise_share": round(noise / n_docs, 4),
+            "hdbscan_noise": hdbscan_noise,
             "largest_cluster": max((t["size"] for t in topics), default=0),
             "read": report.as_dict(),
         },

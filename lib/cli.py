@@ -65,6 +65,12 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
     group.add_argument("--min-cluster-size", type=_positive, dest="hdbscan.min_cluster_size")
     group.add_argument("--min-samples", type=_positive, dest="hdbscan.min_samples")
     group.add_argument("--cluster-selection", choices=("eom", "leaf"), dest="hdbscan.cluster_selection_method")
+    group.add_argument(
+        "--assign-noise",
+        action=argparse.BooleanOptionalAction,
+        dest="hdbscan.assign_noise",
+        help="give unclustered papers the topic of their nearest clustered neighbours",
+    )
 
 
 def _add_evaluate(commands: argparse._SubParsersAction) -> None:

@@ -38,6 +38,7 @@ class HdbscanParams:
     min_samples: int | None = None
     metric: str = "euclidean"
     cluster_selection_method: str = "eom"
+    assign_noise: bool = False
 
 
 @dataclass(frozen=True)

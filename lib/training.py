@@ -105,3 +105,20 @@ def cluster_points(points: np.ndarray, params: HdbscanParams, workers: int) -> n
         core_dist_n_jobs=workers,
     )
     return clusterer.fit_predict(points).astype(np.int32)
+
+
+def assign_noise(points: np.ndarray, labels: np.ndarray, neighbours: int = 10) -> np.ndarray:
+    """Give each unclustered point the cluster most common among its nearest clustered points."""
+    from sklearn.neighbors import NearestNeighbors
+
+    labels = labels.copy()
+    noise = labels == -1
+    if not noise.any() or noise.all():
+        return labels
+    clustered = np.flatnonzero(~noise)
+    k = min(neighbours, len(clustered))
+    index = NearestNeighbors(n_neighbors=k).fit(points[clustered])
+    _, nearest = index.kneighbors(points[noise])
+    votes = labels[clustered][nearest]
+    labels[noise] = [np.bincount(row).argmax() for row in votes]
+    return labels

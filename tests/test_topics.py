@@ -53,3 +53,13 @@ def test_topic_table_members_and_years() -> None:
     per_year = papers_per_year(papers, 0)
     assert per_year.to_dict() == {2020: 1, 2021: 0, 2022: 1}
     assert papers_per_year(papers, 7).empty
+
+
+def test_assign_noise_gives_unclustered_points_their_neighbours_cluster() -> None:
+    from lib.training import assign_noise
+
+    points = np.array([[0.0, 0], [0.1, 0], [0.2, 0], [10, 10], [10.1, 10], [10.2, 10], [0.15, 0.05], [9.9, 10.1]])
+    labels = np.array([0, 0, 0, 1, 1, 1, -1, -1])
+    assert assign_noise(points, labels, neighbours=3).tolist() == [0, 0, 0, 1, 1, 1, 0, 1]
+    assert labels.tolist()[-2:] == [-1, -1]
+    assert assign_noise(points, np.full(8, -1)).tolist() == [-1] * 8
