@@ -81,12 +81,13 @@ def neighbour_precision(query_cats: Sequence[str], neighbour_cats: Sequence[Sequ
 
 
 def nmi(clusters: Sequence[int], labels: Sequence[str]) -> float:
-    """Normalized mutual information (arithmetic mean) between a clustering and labels; nan when empty."""
+    """Normalized mutual information (arithmetic mean) of a clustering and labels, rounding noise clipped; nan when empty."""
     from sklearn.metrics import normalized_mutual_info_score
 
     if len(clusters) == 0:
         return float("nan")
-    return float(normalized_mutual_info_score(list(labels), list(clusters)))
+    score = float(normalized_mutual_info_score(list(labels), list(clusters)))
+    return min(max(score, 0.0), 1.0)
 
 
 def clustering_figures(clusters: np.ndarray, primaries: Sequence[str]) -> dict:
@@ -273,49 +274,58 @@ def machine_info() -> dict:
     return {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
 
 
+def known_item_run(system: System, queries: Sequence[str], targets: Sequence[str], ids: np.ndarray) -> tuple[list, list, list]:
+    """Each query's 1-based rank of its target (or None), wall time of the search, and top-k ids."""
+    ranks, seconds, top_ids = [], [], []
+    for query, target in zip(queries, targets, strict=True):
+        tick = time.perf_counter()
+        found = system.search(query, K)
+        seconds.append(time.perf_counter() - tick)
+        ranked = [str(ids[row]) for row in found]
+        ranks.append(rank_of(target, ranked))
+        top_ids.append(ranked)
+    return ranks, seconds, top_ids
+
+
 def evaluate(model: Path, queries: int = 1000, seed: int = 0, log: Log = log_stderr) -> dict:
     """Every figure of the comparison for one model set, JSON-ready (undefined figures are None)."""
     from lib.search import load_engine
 
     started = time.perf_counter()
+
+    def step(message: str) -> None:
+        log(f"[{time.perf_counter() - started:6.1f}s] {message}")
+
     engine = load_engine(model)
     papers = engine.papers
     n = len(papers)
     ids = papers["id"].astype(str).to_numpy()
-    titles = papers["title"].fillna("").astype(str).to_numpy()
+    titles = papers["title"].fillna("").astype(str).tolist()
     primaries = [primary(categories) for categories in papers["categories"]]
     sample = np.random.default_rng(seed).choice(n, size=min(queries, n), replace=False).tolist()
     eligible = [row for row in sample if primaries[row] and not bare_archive(primaries[row])]
     checked = sample[: min(DETERMINISM_QUERIES, len(sample))]
-    log(f"evaluating {engine.name}: {n:,} papers, {len(sample):,} known-item and {len(eligible):,} neighbour queries")
+    step(f"{engine.name}: {n:,} papers, {len(sample):,} known-item and {len(eligible):,} neighbour queries; fitting TF-IDF")
 
-    log("fitting the TF-IDF baseline")
     systems = [*engine_systems(engine), tfidf_system(engine)]
     warm_up = str(papers["abstract"].iloc[sample[0]])[:200] if sample else "warm up"
     known_item, precision, latency, first_rankings = {}, {}, {}, {}
     for system in systems:
-        log(f"{system.label}: {len(sample):,} known-item queries")
+        step(f"{system.label}: known-item search")
         system.search(warm_up, K)
-        ranks, seconds, top_ids = [], [], []
-        for row in sample:
-            tick = time.perf_counter()
-            found = system.search(titles[row], K)
-            seconds.append(time.perf_counter() - tick)
-            ranked = [str(ids[hit]) for hit in found]
-            ranks.append(rank_of(str(ids[row]), ranked))
-            top_ids.append(ranked)
+        ranks, seconds, top_ids = known_item_run(system, [titles[row] for row in sample], [str(ids[row]) for row in sample], ids)
         first_rankings[system.key] = top_ids[: len(checked)]
         known_item[system.key] = {"recall@1": recall_at_k(ranks, 1), "recall@10": recall_at_k(ranks, K), "mrr@10": mrr_at_k(ranks, K)}
         latency[system.key] = latency_ms(seconds)
-        if system.similar is None:
-            precision[system.key] = None
-            continue
-        log(f"{system.label}: {len(eligible):,} neighbour queries")
-        neighbour_cats = [[primaries[hit] for hit in system.similar(row, K)] for row in eligible]
-        precision[system.key] = neighbour_precision([primaries[row] for row in eligible], neighbour_cats, K)
+        precision[system.key] = None
+        if system.similar is not None:
+            step(f"{system.label}: nearest papers")
+            neighbour_cats = [[primaries[hit] for hit in system.similar(row, K)] for row in eligible]
+            precision[system.key] = neighbour_precision([primaries[row] for row in eligible], neighbour_cats, K)
 
-    log(f"determinism: {len(checked)} queries again in a second process")
-    determinism = _determinism(Path(model), [str(titles[row]) for row in checked], systems, first_rankings)
+    step(f"determinism: {len(checked)} queries again in a second process")
+    determinism = _determinism(Path(model), [titles[row] for row in checked], systems, first_rankings)
+    step("done")
     result = {
         "model_set": engine.name,
         "path": str(model),

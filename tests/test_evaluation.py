@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lib.cli import main
@@ -16,6 +17,7 @@ from lib.evaluation import (
     bare_archive,
     clustering_figures,
     differing,
+    engine_systems,
     latency_ms,
     mrr_at_k,
     neighbour_precision,
@@ -125,6 +127,56 @@ def test_tfidf_breaks_score_ties_by_row() -> None:
     baseline = TfidfBaseline(["alpha", "beta", "alpha", "alpha"], ["", "", "", ""])
     assert baseline.search("alpha", k=2) == [0, 2]
     assert baseline.search("alpha", k=10) == [0, 2, 3]
+
+
+class _Hit:
+    def __init__(self, row: int) -> None:
+        self.row, self.paper_id, self.score = row, f"p{row}", 1.0
+
+
+class _EngineBeforeModes:
+    """An engine whose search and similar take no `mode`, as before search modes existed."""
+
+    papers = pd.DataFrame({"id": ["p0", "p1", "p2"]})
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def search(self, query: str, k: int = 10) -> list[_Hit]:
+        self.calls.append(("search", query, k))
+        return [_Hit(2), _Hit(0)]
+
+    def similar(self, paper_id: str, k: int = 10) -> list[_Hit]:
+        self.calls.append(("similar", paper_id, k))
+        return [_Hit(1)]
+
+
+class _EngineWithModes(_EngineBeforeModes):
+    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[_Hit]:
+        self.calls.append(("search", query, k, mode))
+        return [_Hit(0)]
+
+    def similar(self, paper_id: str, k: int = 10, mode: str = "hybrid") -> list[_Hit]:
+        self.calls.append(("similar", paper_id, k, mode))
+        return [_Hit(2)]
+
+
+def test_engine_without_modes_gives_one_column_called_without_mode() -> None:
+    engine = _EngineBeforeModes()
+    (system,) = engine_systems(engine)
+    assert system.key == "model_set" and system.mode is None
+    assert system.search("q", 10) == [2, 0] and system.similar(0, 10) == [1]
+    assert engine.calls == [("search", "q", 10), ("similar", "p0", 10)]
+
+
+def test_engine_with_modes_gives_hybrid_semantic_and_bm25_columns() -> None:
+    engine = _EngineWithModes()
+    systems = engine_systems(engine)
+    assert [(s.key, s.mode) for s in systems] == [("model_set", "hybrid"), ("semantic", "semantic"), ("bm25", "lexical")]
+    for system in systems:
+        system.search("q", 10)
+        system.similar(1, 10)
+    assert engine.calls[-2:] == [("search", "q", 10, "lexical"), ("similar", "p1", 10, "lexical")]
 
 
 @pytest.fixture(scope="module")
