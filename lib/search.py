@@ -25,7 +25,7 @@ from lib.topics import NOISE
 PLACEMENT_NEIGHBOURS = 15
 MODES = ("hybrid", "semantic", "lexical")
 # Share of the normalised BM25 score in hybrid ranking, chosen with `python -m lib evaluate` (docs/QUALITY.md).
-LEXICAL_WEIGHT = 0.5
+LEXICAL_WEIGHT = 0.7
 SIMILAR_LEXICAL_WEIGHT = 0.5
 
 

@@ -1,0 +1,51 @@
+"""Sweep the lexical weight of hybrid search and of "more like this" on a built model set.
+
+    python scripts/tune_weights.py --model models/NAME [--queries 1000] [--weights 0 0.3 0.5 0.7 0.9 1]
+
+Prints known-item R@1/R@10/MRR@10 (title -> paper) per search weight and neighbour category
+precision P@10 per similar weight, on the same fixed-seed sample `python -m lib evaluate` uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib.evaluation import bare_archive, mrr_at_k, neighbour_precision, primary, rank_of, recall_at_k  # noqa: E402
+from lib.search import load_engine  # noqa: E402
+
+
+def main() -> None:
+    """Run both sweeps and print a line per weight."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--weights", type=float, nargs="+", default=[0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0])
+    args = parser.parse_args()
+    engine = load_engine(args.model)
+    papers = engine.papers
+    rows = np.random.default_rng(args.seed).choice(len(papers), size=min(args.queries, len(papers)), replace=False)
+    primaries = [primary(c) for c in papers["categories"]]
+    neighbour_rows = [r for r in rows if not bare_archive(primaries[r])]
+    print(f"{engine.name}: {len(papers):,} papers, {len(rows)} title queries, {len(neighbour_rows)} neighbour queries")
+    for weight in args.weights:
+        engine.lexical_weight = weight
+        ranks = [rank_of(papers["id"].iloc[r], [h.paper_id for h in engine.search(papers["title"].iloc[r], k=10)]) for r in rows]
+        engine.similar_lexical_weight = weight
+        neighbours = [[primaries[h.row] for h in engine.similar(papers["id"].iloc[r], k=10)] for r in neighbour_rows]
+        p10 = neighbour_precision([primaries[r] for r in neighbour_rows], neighbours)
+        print(
+            f"weight {weight:.2f}: R@1 {recall_at_k(ranks, 1):.3f} R@10 {recall_at_k(ranks, 10):.3f} "
+            f"MRR@10 {mrr_at_k(ranks, 10):.3f} | P@10 {p10:.3f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
