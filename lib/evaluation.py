@@ -6,7 +6,6 @@ clusters match categories, whether a second process ranks the same, and query la
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import platform
@@ -167,39 +166,23 @@ class System:
     in_engine: bool = True
 
 
-def _accepts_mode(method: Callable) -> bool:
-    return "mode" in inspect.signature(method).parameters
-
-
-def engine_search(engine, query: str, k: int, mode: str | None) -> list:
-    """`engine.search`, passing `mode` only when given (engines without modes take no such argument)."""
-    return engine.search(query, k=k) if mode is None else engine.search(query, k=k, mode=mode)
+def engine_search(engine, query: str, k: int, mode: str) -> list:
+    """`engine.search` in one of its modes."""
+    return engine.search(query, k=k, mode=mode)
 
 
 def engine_systems(engine) -> list[System]:
-    """The engine's columns: hybrid, semantic only and BM25 where it has search modes, else its one search."""
+    """The engine's columns: hybrid (the default search), semantic only and BM25."""
     ids = engine.papers["id"].astype(str).to_numpy()
-    modal_similar = _accepts_mode(engine.similar)
 
-    def searcher(mode: str | None) -> Callable[[str, int], list[int]]:
-        return lambda query, k: [hit.row for hit in engine_search(engine, query, k, mode)]
+    def searcher(mode: str) -> Callable[[str, int], list[int]]:
+        return lambda query, k: [hit.row for hit in engine.search(query, k=k, mode=mode)]
 
-    def neighbours(mode: str | None) -> Callable[[int, int], list[int]]:
-        if mode is None:
-            return lambda row, k: [hit.row for hit in engine.similar(ids[row], k=k)]
+    def neighbours(mode: str) -> Callable[[int, int], list[int]]:
         return lambda row, k: [hit.row for hit in engine.similar(ids[row], k=k, mode=mode)]
 
-    if not _accepts_mode(engine.search):
-        return [System("model_set", "model set", searcher(None), neighbours(None))]
-    systems = []
-    for key, label, mode in (
-        ("model_set", "model set (hybrid)", "hybrid"),
-        ("semantic", "semantic only", "semantic"),
-        ("bm25", "BM25", "lexical"),
-    ):
-        similar = neighbours(mode) if modal_similar else {"model_set": neighbours(None)}.get(key)
-        systems.append(System(key, label, searcher(mode), similar, mode))
-    return systems
+    columns = (("model_set", "model set (hybrid)", "hybrid"), ("semantic", "semantic only", "semantic"), ("bm25", "BM25", "lexical"))
+    return [System(key, label, searcher(mode), neighbours(mode), mode) for key, label, mode in columns]
 
 
 def tfidf_system(engine) -> System:
@@ -210,7 +193,7 @@ def tfidf_system(engine) -> System:
     return System("tfidf", "TF-IDF", baseline.search, baseline.similar, None, in_engine=False)
 
 
-def rankings(engine, queries: Sequence[str], modes: dict[str, str | None], k: int = K) -> dict[str, list[list[str]]]:
+def rankings(engine, queries: Sequence[str], modes: dict[str, str], k: int = K) -> dict[str, list[list[str]]]:
     """Top-k paper ids per query for each named search mode of an engine."""
     return {key: [[hit.paper_id for hit in engine_search(engine, query, k, mode)] for query in queries] for key, mode in modes.items()}
 

@@ -26,7 +26,7 @@ PLACEMENT_NEIGHBOURS = 15
 MODES = ("hybrid", "semantic", "lexical")
 # Share of the normalised BM25 score in hybrid ranking, chosen with `python -m lib evaluate` (docs/QUALITY.md).
 LEXICAL_WEIGHT = 0.7
-SIMILAR_LEXICAL_WEIGHT = 0.5
+SIMILAR_LEXICAL_WEIGHT = 0.7
 
 
 @dataclass(frozen=True)

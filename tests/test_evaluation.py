@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from lib.cli import main
@@ -27,6 +26,7 @@ from lib.evaluation import (
     recall_at_k,
     second_process_rankings,
 )
+from lib.search import load_engine
 
 
 def test_recall_and_mrr_by_hand() -> None:
@@ -129,54 +129,14 @@ def test_tfidf_breaks_score_ties_by_row() -> None:
     assert baseline.search("alpha", k=10) == [0, 2, 3]
 
 
-class _Hit:
-    def __init__(self, row: int) -> None:
-        self.row, self.paper_id, self.score = row, f"p{row}", 1.0
-
-
-class _EngineBeforeModes:
-    """An engine whose search and similar take no `mode`, as before search modes existed."""
-
-    papers = pd.DataFrame({"id": ["p0", "p1", "p2"]})
-
-    def __init__(self) -> None:
-        self.calls: list[tuple] = []
-
-    def search(self, query: str, k: int = 10) -> list[_Hit]:
-        self.calls.append(("search", query, k))
-        return [_Hit(2), _Hit(0)]
-
-    def similar(self, paper_id: str, k: int = 10) -> list[_Hit]:
-        self.calls.append(("similar", paper_id, k))
-        return [_Hit(1)]
-
-
-class _EngineWithModes(_EngineBeforeModes):
-    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[_Hit]:
-        self.calls.append(("search", query, k, mode))
-        return [_Hit(0)]
-
-    def similar(self, paper_id: str, k: int = 10, mode: str = "hybrid") -> list[_Hit]:
-        self.calls.append(("similar", paper_id, k, mode))
-        return [_Hit(2)]
-
-
-def test_engine_without_modes_gives_one_column_called_without_mode() -> None:
-    engine = _EngineBeforeModes()
-    (system,) = engine_systems(engine)
-    assert system.key == "model_set" and system.mode is None
-    assert system.search("q", 10) == [2, 0] and system.similar(0, 10) == [1]
-    assert engine.calls == [("search", "q", 10), ("similar", "p0", 10)]
-
-
-def test_engine_with_modes_gives_hybrid_semantic_and_bm25_columns() -> None:
-    engine = _EngineWithModes()
+def test_engine_columns_are_hybrid_semantic_and_bm25_of_the_real_engine(demo_model_set: Path) -> None:
+    engine = load_engine(demo_model_set)
     systems = engine_systems(engine)
     assert [(s.key, s.mode) for s in systems] == [("model_set", "hybrid"), ("semantic", "semantic"), ("bm25", "lexical")]
+    query, paper_id = "qubits stabilizer codes", engine.papers["id"].iloc[3]
     for system in systems:
-        system.search("q", 10)
-        system.similar(1, 10)
-    assert engine.calls[-2:] == [("search", "q", 10, "lexical"), ("similar", "p1", 10, "lexical")]
+        assert system.search(query, 10) == [h.row for h in engine.search(query, k=10, mode=system.mode)]
+        assert system.similar(3, 10) == [h.row for h in engine.similar(paper_id, k=10, mode=system.mode)]
 
 
 @pytest.fixture(scope="module")
@@ -222,13 +182,12 @@ def test_evaluate_finds_rankings_identical_in_a_second_process(evaluation: tuple
 
 def test_second_process_is_another_process_with_a_random_hash_seed(demo_model_set: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from lib.evaluation import rankings
-    from lib.search import load_engine
 
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     queries = ["quantum error correction", "dark matter halos"]
-    child = second_process_rankings(demo_model_set, queries, {"default": None})
+    child = second_process_rankings(demo_model_set, queries, {"hybrid": "hybrid"})
     assert child["pid"] != os.getpid() and child["hash_randomization"] is True
-    assert child["rankings"] == rankings(load_engine(demo_model_set), queries, {"default": None})
+    assert child["rankings"] == rankings(load_engine(demo_model_set), queries, {"hybrid": "hybrid"})
 
 
 def test_evaluate_prints_a_markdown_table(demo_model_set: Path, capsys: pytest.CaptureFixture) -> None:
