@@ -134,7 +134,7 @@ def _train_and_write(
             log(f"UMAP: {params.umap.cluster_dims}-D space for clustering")
             space = fit_umap(vectors, params.umap, params.umap.cluster_dims, params.seed, verbose=False)
     with stages.stage("hdbscan"):
-        log(f"HDBSCAN: clustering {n_docs:,} points (min_cluster_size={params.hdbscan.min_cluster_size})")
+        log(f"HDBSCAN: clustering {n_docs:,} points (min_cluster_size={params.hdbscan.cluster_size(n_docs)})")
         labels = cluster_points(space, params.hdbscan, workers)
         hdbscan_noise = int((labels == NOISE).sum())
         if params.hdbscan.assign_noise:

@@ -24,21 +24,25 @@ class Doc2VecParams:
 class UmapParams:
     """UMAP settings for the 2-D map (and for the clustering space when cluster_dims > 2)."""
 
-    n_neighbors: int = 30
+    n_neighbors: int = 15
     min_dist: float = 0.0
     metric: str = "cosine"
-    cluster_dims: int = 2
+    cluster_dims: int = 5
 
 
 @dataclass(frozen=True)
 class HdbscanParams:
-    """HDBSCAN settings; min_samples None means HDBSCAN's default (equal to min_cluster_size)."""
+    """HDBSCAN settings; min_cluster_size None scales with the corpus, min_samples None is HDBSCAN's default."""
 
-    min_cluster_size: int = 50
-    min_samples: int | None = None
+    min_cluster_size: int | None = None
+    min_samples: int | None = 5
     metric: str = "euclidean"
-    cluster_selection_method: str = "eom"
-    assign_noise: bool = False
+    cluster_selection_method: str = "leaf"
+    assign_noise: bool = True
+
+    def cluster_size(self, n_papers: int) -> int:
+        """The minimum cluster size used for n papers: as given, else one paper in 500 (at least 15)."""
+        return self.min_cluster_size if self.min_cluster_size else max(15, round(n_papers / 500))
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,9 @@ PRESETS: dict[str, BuildParams] = {
         text="abstract",
         doc2vec=Doc2VecParams(dm=1, dbow_words=0, vector_size=100, window=6, min_count=1, epochs=200, sample=1e-3),
         umap=UmapParams(n_neighbors=50, min_dist=0.1, metric="cosine", cluster_dims=2),
-        hdbscan=HdbscanParams(min_cluster_size=50, metric="euclidean", cluster_selection_method="eom"),
+        hdbscan=HdbscanParams(
+            min_cluster_size=50, min_samples=None, metric="euclidean", cluster_selection_method="eom", assign_noise=False
+        ),
     ),
 }
 

@@ -96,7 +96,7 @@ def cluster_points(points: np.ndarray, params: HdbscanParams, workers: int) -> n
     """HDBSCAN cluster labels (-1 is noise) for the given low-dimensional points."""
     from hdbscan import HDBSCAN
 
-    size = max(2, min(params.min_cluster_size, len(points)))
+    size = max(2, min(params.cluster_size(len(points)), len(points)))
     clusterer = HDBSCAN(
         min_cluster_size=size,
         min_samples=params.min_samples,

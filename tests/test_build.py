@@ -88,7 +88,13 @@ def test_preset_seed_reproduces_the_notebook_and_is_recorded(demo_corpus: Path, 
     assert params["preset"] == "seed" and params["text"] == "abstract"
     assert params["doc2vec"] | {} == {**params["doc2vec"], "dm": 1, "epochs": 200, "vector_size": 100, "window": 6, "min_count": 1}
     assert params["umap"]["n_neighbors"] == 50 and params["umap"]["metric"] == "cosine" and params["umap"]["cluster_dims"] == 2
-    assert params["hdbscan"] == {"min_cluster_size": 50, "min_samples": None, "metric": "euclidean", "cluster_selection_method": "eom"}
+    assert params["hdbscan"] == {
+        "min_cluster_size": 50,
+        "min_samples": None,
+        "metric": "euclidean",
+        "cluster_selection_method": "eom",
+        "assign_noise": False,
+    }
     assert PRESETS["seed"].doc2vec.epochs == 200
 
 

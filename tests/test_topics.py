@@ -63,3 +63,11 @@ def test_assign_noise_gives_unclustered_points_their_neighbours_cluster() -> Non
     assert assign_noise(points, labels, neighbours=3).tolist() == [0, 0, 0, 1, 1, 1, 0, 1]
     assert labels.tolist()[-2:] == [-1, -1]
     assert assign_noise(points, np.full(8, -1)).tolist() == [-1] * 8
+
+
+def test_minimum_cluster_size_scales_with_the_corpus_unless_given() -> None:
+    from lib.params import HdbscanParams
+
+    assert HdbscanParams().cluster_size(20_000) == 40 and HdbscanParams().cluster_size(1_000) == 15
+    assert HdbscanParams().cluster_size(2_700_000) == 5400
+    assert HdbscanParams(min_cluster_size=50).cluster_size(20_000) == 50
