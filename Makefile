@@ -22,7 +22,7 @@ $(DEMO_DATA): | $(BIN)/.installed
 # Build the demo set only when models/ holds no model set at all.
 demo-model: $(BIN)/.installed $(DEMO_DATA)
 	@if ls models/*/manifest.json >/dev/null 2>&1; then echo "model sets found in models/: not building the demo"; \
-	else $(BIN)/python -m lib build --input $(DEMO_DATA) --out models/demo --epochs 20 --min-cluster-size 40; fi
+	else $(BIN)/python -m lib build --input $(DEMO_DATA) --out models/demo --epochs 20 --min-cluster-size 40 --cluster-selection eom; fi
 
 # Streamlit reads STREAMLIT_SERVER_PORT itself (default 8501).
 run: demo-model
