@@ -84,6 +84,17 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def _box_select(page, fraction: float) -> None:
+    """Drag a selection box from the map's top-left corner over `fraction` of it and wait for the list."""
+    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.move(area["x"] + 5, area["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] * fraction, area["y"] + area["height"] * fraction, steps=12)
+    page.mouse.up()
+    page.get_by_text("selected papers").first.wait_for(timeout=60_000)
+    _settle(page)
+
+
 def _plain(title: str) -> str:
     """A title as the browser shows it: LaTeX dollars become rendered math, so compare a dollar-free prefix."""
     return title.split("$")[0].strip()[:40]
@@ -122,13 +133,7 @@ def test_map_shows_the_query_trace_and_box_selection_lists_papers(server, browse
     assert any(text.startswith("Query: galaxies stellar mass") for text in legend)
     assert "falls in topic" in page.inner_text("body")
     _shot(page, "map")
-    area = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-    page.mouse.move(area["x"] + 5, area["y"] + 5)
-    page.mouse.down()
-    page.mouse.move(area["x"] + area["width"] * 0.6, area["y"] + area["height"] * 0.6, steps=12)
-    page.mouse.up()
-    page.get_by_text("selected papers").first.wait_for(timeout=60_000)
-    _settle(page)
+    _box_select(page, 0.6)
     assert page.locator("[data-testid='stDataFrame']").count() == 1
     _shot(page, "map-selection")
     assert not page.errors
@@ -177,11 +182,6 @@ def test_zoom_survives_a_rerun(server, browser) -> None:
     page.wait_for_timeout(800)
     zoomed = _x_range(page)
     assert zoomed[1] - zoomed[0] < (before[1] - before[0]) * 0.9
-    page.mouse.move(area["x"] + 5, area["y"] + 5)
-    page.mouse.down()
-    page.mouse.move(area["x"] + area["width"] * 0.9, area["y"] + area["height"] * 0.9, steps=12)
-    page.mouse.up()
-    page.get_by_text("selected papers").first.wait_for(timeout=60_000)
-    _settle(page)
+    _box_select(page, 0.9)
     assert _x_range(page) == pytest.approx(zoomed, rel=1e-6)
     assert not page.errors
