@@ -23,10 +23,18 @@ ACADEMIC_STOP_WORDS = frozenset(
     various significant significantly performance problem problems model models analysis data framework
     existing recent recently however furthermore moreover also well two one three first second high low
     large small important key main general specific approach via thus therefore within et al eg ie
-    allows allow able achieve achieves achieved compared including make makes made
+    allows allow able achieve achieves achieved compared including make makes made non
     """.split()
 )
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | ACADEMIC_STOP_WORDS
+# LaTeX macro names survive cleaning as words ("$\mathbb{R}$" -> "mathbb r") but name no field.
+LATEX_WORDS = frozenset(
+    """
+    mathbb mathcal mathrm mathbf mathfrak mathsf mathit mathscr boldsymbol operatorname frac dfrac tfrac sqrt
+    left right cdot cdots ldots dots langle rangle textit textbf texttt emph mathsf varepsilon epsilon leq geq
+    le ge ne neq approx sim simeq infty sum prod int partial nabla times otimes oplus hat tilde bar vec widetilde
+    """.split()
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | ACADEMIC_STOP_WORDS | LATEX_WORDS
 
 
 def primary_category(categories: str) -> str:

@@ -71,3 +71,9 @@ def test_minimum_cluster_size_scales_with_the_corpus_unless_given() -> None:
     assert HdbscanParams().cluster_size(20_000) == 40 and HdbscanParams().cluster_size(1_000) == 15
     assert HdbscanParams().cluster_size(2_700_000) == 5400
     assert HdbscanParams(min_cluster_size=50).cluster_size(20_000) == 50
+
+
+def test_latex_macro_names_are_not_keywords() -> None:
+    texts = ["mathbb graphs coloring chromatic number mathbb"] * 30 + ["spin chains magnetic order frac"] * 30
+    keywords = topic_keywords(texts, np.array([0] * 30 + [1] * 30))
+    assert "mathbb" not in keywords[0] and "frac" not in keywords[1] and "chromatic" in keywords[0]
