@@ -134,14 +134,14 @@ def test_map_shows_the_query_trace_and_box_selection_lists_papers(server, browse
     assert "falls in topic" in page.inner_text("body")
     _shot(page, "map")
     _box_select(page, 0.6)
-    assert page.locator("[data-testid='stDataFrame']").count() == 1
+    expect(page.locator("[data-testid='stDataFrame']")).to_have_count(1, timeout=60_000)
     _shot(page, "map-selection")
     assert not page.errors
 
 
 def test_topics_choose_a_topic_and_see_its_papers(server, browser, engine) -> None:
     page = _open(browser, server + "/topics", "Topics")
-    assert page.locator("[data-testid='stDataFrame']").count() == 1
+    expect(page.locator("[data-testid='stDataFrame']")).to_have_count(1, timeout=60_000)
     topic = engine.topics[0]
     page.get_by_label("Choose a topic").first.click()
     page.get_by_role("option", name=f"{topic['id']}: {topic['label']}").click()
@@ -160,7 +160,7 @@ def test_paper_page_shows_the_paper_and_its_neighbours(server, browser, engine) 
     expect(page.locator("[data-testid='stExpander']")).to_have_count(10, timeout=60_000)
     _shot(page, "paper")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-    assert page.locator(".js-plotly-plot").count() == 1
+    expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=60_000)
     page = _open(browser, server + "/paper?id=9999.99999", "Paper")
     assert "No paper with id 9999.99999" in page.inner_text("body")
     assert not page.errors
