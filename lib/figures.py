@@ -16,6 +16,8 @@ NOISE_COLOUR = "#cfcfcf"
 QUERY_PREFIX = "Query"
 HITS_NAME = "Top hits"
 HOVER_TITLE_CHARS = 120
+# Only the largest topics get a text label on the map; the legend names every topic.
+MAX_MAP_LABELS = 30
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ def topic_map(papers: pd.DataFrame, labels: dict[int, str], pin: QueryPin | None
                 hovertemplate="%{text}<br>%{customdata[0]}<extra>" + name + "</extra>",
             )
         )
-    centres = papers[papers["cluster"] != NOISE].groupby("cluster")[["x", "y"]].median()
+    clustered = papers[papers["cluster"] != NOISE]
+    largest = clustered["cluster"].value_counts().index[:MAX_MAP_LABELS]
+    centres = clustered[clustered["cluster"].isin(largest)].groupby("cluster")[["x", "y"]].median()
     figure.add_trace(
         go.Scatter(
             x=centres["x"],

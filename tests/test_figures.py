@@ -56,3 +56,13 @@ def test_selection_points_from_events_of_any_shape() -> None:
     event = {"selection": {"points": [{"customdata": ["p1"]}, "junk"], "box": []}}
     assert selection_points(event) == [{"customdata": ["p1"]}]
     assert selection_points(None) == [] and selection_points({"selection": None}) == [] and selection_points({}) == []
+
+
+def test_only_the_largest_topics_are_labelled_on_the_map(monkeypatch) -> None:
+    import lib.figures as figures
+
+    monkeypatch.setattr(figures, "MAX_MAP_LABELS", 1)
+    papers = frame()
+    papers.loc[3, "cluster"] = 0
+    labels_trace = next(t for t in topic_map(papers, {0: "big", 1: "small"}).data if t.name == "topic labels")
+    assert list(labels_trace.text) == ["big"]
