@@ -166,11 +166,6 @@ class System:
     in_engine: bool = True
 
 
-def engine_search(engine, query: str, k: int, mode: str) -> list:
-    """`engine.search` in one of its modes."""
-    return engine.search(query, k=k, mode=mode)
-
-
 def engine_systems(engine) -> list[System]:
     """The engine's columns: hybrid (the default search), semantic only and BM25."""
     ids = engine.papers["id"].astype(str).to_numpy()
@@ -195,7 +190,7 @@ def tfidf_system(engine) -> System:
 
 def rankings(engine, queries: Sequence[str], modes: dict[str, str], k: int = K) -> dict[str, list[list[str]]]:
     """Top-k paper ids per query for each named search mode of an engine."""
-    return {key: [[hit.paper_id for hit in engine_search(engine, query, k, mode)] for query in queries] for key, mode in modes.items()}
+    return {key: [[hit.paper_id for hit in engine.search(query, k=k, mode=mode)] for query in queries] for key, mode in modes.items()}
 
 
 def _child_main() -> None:

@@ -230,7 +230,7 @@ def _csv_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tupl
     if missing:
         raise InputError(f"CSV lacks required column(s) {', '.join(missing)}; found: {', '.join(columns) or 'none'}")
     for row in reader:
-        report.bytes_read = handle.tell() if hasattr(handle, "tell") else report.bytes_read
+        report.bytes_read = handle.tell()
         if None in row:
             report.records += 1
             report.skip("too many CSV fields", reader.line_num)

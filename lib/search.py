@@ -87,6 +87,11 @@ def infer_vector(model, words: list[str]) -> np.ndarray:
     return doctag_vectors[0]
 
 
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+
+
 def _blend(semantic: np.ndarray | None, lexical: np.ndarray | None, weight: float) -> np.ndarray | None:
     """weight * lexical + (1 - weight) * semantic, or whichever one exists."""
     if semantic is None:
@@ -108,7 +113,9 @@ class Engine:
         self._vectors = model_set.vectors
         self._coords = model_set.coords
         self._clusters = model_set.clusters
-        self._rows = {paper_id: row for row, paper_id in enumerate(self.papers["id"])}
+        self._ids = self.papers["id"].astype(str).to_numpy()
+        self._rows = {paper_id: row for row, paper_id in enumerate(self._ids)}
+        self._labels = {topic["id"]: topic["label"] for topic in self.topics}
         self.years = pd.to_numeric(self.papers["update_date"].str.slice(0, 4), errors="coerce").fillna(0).astype(int).to_numpy()
         self._lock = threading.Lock()
         self._lexical = model_set.lexical
@@ -123,7 +130,7 @@ class Engine:
     def words(self, query: str) -> QueryWords:
         """Which of the query's cleaned tokens the models know (Doc2Vec's vocabulary or the BM25 index)."""
         vocabulary = self._model.wv.key_to_index
-        lexical = self._lexical.vocabulary if self._lexical else {}
+        lexical = self._lexical.vocabulary
         known, unknown = [], []
         for token in tokenize(query):
             (known if token in vocabulary or token in lexical else unknown).append(token)
@@ -174,20 +181,18 @@ class Engine:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.lexsort((top, -scores[top]))]
-        ids = self.papers["id"].to_numpy()
-        return [Hit(str(ids[i]), float(scores[i]), int(i)) for i in top]
+        return [Hit(str(self._ids[i]), float(scores[i]), int(i)) for i in top]
 
     def _rank(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
         return self._top(self._vectors @ vector, k, allowed)
 
     def query_scores(self, query: str, mode: str = "hybrid") -> np.ndarray | None:
         """Every paper's score for a query: cosine of vectors, normalised BM25, or their blend; None if nothing is known."""
-        if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        _check_mode(mode)
         vector = self.query_vector(query) if mode != "lexical" else None
         semantic = None if vector is None else np.asarray(self._vectors @ vector, dtype=np.float32)
         lexical = None
-        if mode != "semantic" and self._lexical is not None:
+        if mode != "semantic":
             bm25 = self._lexical.query_scores(tokenize(query))
             top = float(bm25.max()) if len(bm25) else 0.0
             lexical = bm25 / top if top > 0 else None
@@ -218,14 +223,13 @@ class Engine:
         mode: str = "hybrid",
     ) -> list[Hit]:
         """The k papers most like a paper (its own vector, its own words, or both), the paper itself excluded."""
-        if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        _check_mode(mode)
         row = self.row_of(paper_id)
         if row is None:
             raise KeyError(f"paper {paper_id!r} is not in model set '{self.name}'")
         semantic = np.asarray(self._vectors @ np.asarray(self._vectors[row]), dtype=np.float32) if mode != "lexical" else None
         lexical = None
-        if mode != "semantic" and self._lexical is not None:
+        if mode != "semantic":
             paper = self.papers.iloc[row]
             lexical = self._lexical.similar_scores(tokenize(f"{paper['title']} {paper['abstract']}"))
         scores = _blend(semantic, lexical, self.similar_lexical_weight)
@@ -259,10 +263,7 @@ class Engine:
 
     def topic_label(self, cluster: int) -> str:
         """A cluster's keyword label ('unclustered' for noise)."""
-        for topic in self.topics:
-            if topic["id"] == cluster:
-                return topic["label"]
-        return "unclustered"
+        return self._labels.get(cluster, "unclustered")
 
 
 def load_engine(path: str | Path) -> Engine:

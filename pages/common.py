@@ -40,6 +40,12 @@ def set_url(**values: object) -> None:
             st.query_params[key] = str(value)
 
 
+def url_index(key: str, options: list) -> int:
+    """Position of the option whose text is the URL's value for key; 0 (the first) when absent or unknown."""
+    wanted = url_value(key)
+    return next((i for i, option in enumerate(options) if option is not None and str(option) == wanted), 0)
+
+
 def url_int(key: str, default: int, low: int, high: int) -> int:
     """An integer from the URL clamped to [low, high]; anything unparsable gives the default."""
     try:

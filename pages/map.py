@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib.figures import QueryPin, selected_ids, selection_points, topic_map
 from lib.text import markdown_literal
-from pages.common import cached_search, choose_engine, engine_key, set_url, url_value
+from pages.common import cached_search, choose_engine, engine_key, set_url, url_index, url_value
 
 st.title("Topic map")
 engine = choose_engine()
@@ -12,12 +12,10 @@ if engine is not None:
     labels = {topic["id"]: topic["label"] for topic in engine.topics}
     query = st.text_input("Pin a query on the map", value=url_value("q"), placeholder="e.g. superconductivity in twisted bilayers")
     focus_options = [None, *labels]
-    wanted = url_value("focus")
-    focus_index = next((i for i, c in enumerate(focus_options) if c is not None and str(c) == wanted), 0)
     focus = st.selectbox(
         "Focus on a topic",
         focus_options,
-        index=focus_index,
+        index=url_index("focus", focus_options),
         format_func=lambda c: "whole map" if c is None else f"{c}: {labels[c]}",
     )
     set_url(q=query.strip(), focus=focus)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib.text import markdown_literal
 from lib.topics import papers_per_year, topic_members, topic_table
-from pages.common import MAP_PAGE, choose_engine, paper_card, set_url, url_int, url_value
+from pages.common import MAP_PAGE, choose_engine, paper_card, set_url, url_index, url_int, url_value
 
 PAGE_SIZE = 20
 
@@ -17,9 +17,8 @@ if engine is not None:
     by_id = {topic["id"]: topic for topic in engine.topics}
     st.dataframe(topic_table(engine.papers, engine.topics), hide_index=True, height=300)
     ids = [None, *by_id]
-    wanted = url_value("topic")
-    index = next((i for i, c in enumerate(ids) if c is not None and str(c) == wanted), 0)
-    if wanted and index == 0:
+    index = url_index("topic", ids)
+    if url_value("topic") and index == 0:
         st.warning("The topic named in the link does not exist in this model set.")
     chosen = st.selectbox(
         "Choose a topic", ids, index=index, format_func=lambda c: "—" if c is None else f"{c}: {by_id[c]['label']} ({by_id[c]['size']:,})"

@@ -19,28 +19,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
-
+from lib.evaluation import clustering_figures  # noqa: E402
 from lib.modelset import load_model_set  # noqa: E402
 from lib.params import HdbscanParams, UmapParams  # noqa: E402
 from lib.topics import primary_category  # noqa: E402
 from lib.training import assign_noise, cluster_points, fit_umap  # noqa: E402
-
-BARE_ARCHIVES = {"cond-mat", "astro-ph", "physics", "math", "cs", "q-bio", "q-fin", "stat", "eess", "econ", "nlin"}
-
-
-def figures(labels: np.ndarray, primaries: np.ndarray) -> dict[str, float]:
-    """Cluster count, noise share, NMI (all clustered / full categories only), largest share."""
-    clustered = labels >= 0
-    fine = clustered & ~np.isin(primaries, list(BARE_ARCHIVES))
-    sizes = np.bincount(labels[clustered]) if clustered.any() else np.array([0])
-    return {
-        "clusters": int(len(set(labels[clustered].tolist()))),
-        "noise": float(1 - clustered.mean()),
-        "nmi": float(normalized_mutual_info_score(primaries[clustered], labels[clustered])) if clustered.any() else 0.0,
-        "nmi_fine": float(normalized_mutual_info_score(primaries[fine], labels[fine])) if fine.any() else 0.0,
-        "largest": float(sizes.max() / len(labels)),
-    }
 
 
 def main() -> None:
@@ -66,11 +49,12 @@ def main() -> None:
             start = time.perf_counter()
             labels = cluster_points(space, HdbscanParams(min_cluster_size=size, min_samples=samples, cluster_selection_method=method), 2)
             seconds = time.perf_counter() - start
-            raw = figures(labels, primaries)
-            full = figures(assign_noise(space, labels), primaries)
+            raw = clustering_figures(labels, primaries)
+            full = clustering_figures(assign_noise(space, labels), primaries)
             print(
-                f"{neighbors:>9} {dims:>4} {size:>4} {samples:>7} {method:>6} | {raw['clusters']:>8} {raw['noise']:.3f} {raw['nmi']:.3f}"
-                f" {raw['nmi_fine']:.3f} {raw['largest']:.3f} | {full['nmi']:.3f} {full['nmi_fine']:.3f} {full['largest']:.3f}"
+                f"{neighbors:>9} {dims:>4} {size:>4} {samples:>7} {method:>6} | {raw['clusters']:>8} {raw['noise_share']:.3f}"
+                f" {raw['nmi']:.3f} {raw['nmi_without_bare_archives']:.3f} {raw['largest_cluster_share']:.3f}"
+                f" | {full['nmi']:.3f} {full['nmi_without_bare_archives']:.3f} {full['largest_cluster_share']:.3f}"
                 f" | umap {umap_seconds:.0f}s hdbscan {seconds:.1f}s",
                 flush=True,
             )
