@@ -82,6 +82,21 @@ class LexicalIndex:
         dots = self._column_sum(terms, (weights / norm).tolist())
         return dots / np.where(self.row_norms == 0, 1, self.row_norms)
 
+    def latent_vectors(self, dims: int, seed: int) -> np.ndarray:
+        """Each document's BM25 row (unit length) reduced to `dims` dimensions by truncated SVD, rows unit length.
+
+        A dense, low-rank view of the words a paper uses (latent semantic analysis), so papers sharing
+        related vocabulary lie close together for the map and the topics.
+        """
+        from sklearn.decomposition import TruncatedSVD
+
+        rows = self.columns.tocsr().astype(np.float32)
+        rows = sparse.diags(1.0 / np.where(self.row_norms == 0, 1, self.row_norms).astype(np.float32)) @ rows
+        dims = max(1, min(dims, min(rows.shape) - 1))
+        reduced = TruncatedSVD(dims, random_state=seed).fit_transform(rows).astype(np.float32)
+        norms = np.linalg.norm(reduced, axis=1, keepdims=True)
+        return reduced / np.where(norms == 0, 1, norms)
+
     def save(self, folder: Path) -> None:
         """Write the index as plain .npy arrays plus a JSON vocabulary."""
         np.save(folder / FILES["data"], self.columns.data.astype(np.float32))

@@ -46,6 +46,23 @@ class HdbscanParams:
 
 
 @dataclass(frozen=True)
+class TopicParams:
+    """What the map and clusters are computed from, and how HDBSCAN's clusters become topics.
+
+    features "doc2vec+lsa" joins each paper's Doc2Vec vector with a latent-semantic (SVD) view of its
+    BM25 row, "doc2vec" uses the Doc2Vec vector alone (the notebook). Clusters whose centres lie within
+    merge_distance (cosine, average linkage) become one topic; a paper stays unclustered when fewer than
+    min_agreement of its nearest papers share its topic, at most max_unclustered of all papers.
+    """
+
+    features: str = "doc2vec+lsa"
+    lsa_dims: int = 128
+    merge_distance: float | None = 0.30
+    min_agreement: float = 0.5
+    max_unclustered: float = 0.2
+
+
+@dataclass(frozen=True)
 class BuildParams:
     """Everything that shapes a model set, recorded whole in its manifest."""
 
@@ -54,6 +71,7 @@ class BuildParams:
     doc2vec: Doc2VecParams = field(default_factory=Doc2VecParams)
     umap: UmapParams = field(default_factory=UmapParams)
     hdbscan: HdbscanParams = field(default_factory=HdbscanParams)
+    topics: TopicParams = field(default_factory=TopicParams)
     seed: int = 0
 
     def as_dict(self) -> dict:
@@ -72,15 +90,17 @@ PRESETS: dict[str, BuildParams] = {
         hdbscan=HdbscanParams(
             min_cluster_size=50, min_samples=None, metric="euclidean", cluster_selection_method="eom", assign_noise=False
         ),
+        topics=TopicParams(features="doc2vec", merge_distance=None, min_agreement=0.0),
     ),
 }
 
 TEXT_CHOICES = ("abstract", "title+abstract")
+FEATURE_CHOICES = ("doc2vec", "doc2vec+lsa")
 
 
 def with_overrides(base: BuildParams, **overrides: object) -> BuildParams:
     """Apply `section.name=value` style overrides (None values are ignored) to a preset."""
-    sections = {"doc2vec": base.doc2vec, "umap": base.umap, "hdbscan": base.hdbscan}
+    sections = {"doc2vec": base.doc2vec, "umap": base.umap, "hdbscan": base.hdbscan, "topics": base.topics}
     top: dict[str, object] = {}
     for key, value in overrides.items():
         if value is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ from gensim.models.callbacks import CallbackAny2Vec
 from gensim.models.doc2vec import Doc2Vec
 
 from lib.cleaning import clean_text
-from lib.params import Doc2VecParams, HdbscanParams, UmapParams
+from lib.lexical import LexicalIndex
+from lib.params import Doc2VecParams, HdbscanParams, TopicParams, UmapParams
 
 Log = Callable[[str], None]
 
@@ -73,14 +75,58 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1, norms)
 
 
-def fit_umap(vectors: np.ndarray, params: UmapParams, n_components: int, seed: int, verbose: bool) -> np.ndarray:
-    """Reduce document vectors to n_components with UMAP (seeded, so the layout is reproducible)."""
+# Below this many papers neighbours are found exactly, above it approximately (as UMAP itself does).
+EXACT_NEIGHBOURS_BELOW = 4096
+
+
+def topic_features(vectors: np.ndarray, lexical: LexicalIndex | None, params: TopicParams, seed: int) -> np.ndarray:
+    """The vectors the map and topics are computed from: Doc2Vec alone, or joined with the LSA view of BM25."""
+    vectors = unit_rows(vectors)
+    if params.features == "doc2vec" or lexical is None:
+        return vectors
+    latent = lexical.latent_vectors(params.lsa_dims, seed)
+    return np.hstack([vectors, latent]) / np.float32(np.sqrt(2.0))
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Each point's nearest points (itself included) with cosine distances, shared by both UMAP fits."""
+
+    indices: np.ndarray
+    distances: np.ndarray
+    search_index: object = None
+
+
+def nearest_neighbours(features: np.ndarray, k: int, seed: int) -> Neighbours:
+    """Cosine k-nearest neighbours: exact for small corpora, NN-descent (seeded, one thread) above."""
+    k = max(2, min(k, len(features)))
+    if len(features) < EXACT_NEIGHBOURS_BELOW:
+        from sklearn.neighbors import NearestNeighbors
+
+        distances, indices = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(features).kneighbors(features)
+        return Neighbours(indices.astype(np.int32), distances.astype(np.float32))
+    from umap.umap_ import nearest_neighbors
+
+    indices, distances, index = nearest_neighbors(
+        features, k, "cosine", {}, False, np.random.RandomState(seed), low_memory=True, n_jobs=1, verbose=False
+    )
+    return Neighbours(indices, distances, index)
+
+
+def fit_umap(
+    vectors: np.ndarray, params: UmapParams, n_components: int, seed: int, verbose: bool, neighbours: Neighbours | None = None
+) -> np.ndarray:
+    """Reduce vectors to n_components with UMAP (seeded, so the layout is reproducible), reusing neighbours if given."""
     import warnings
 
     from umap import UMAP
 
     warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+    warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
     n_neighbors = max(2, min(params.n_neighbors, len(vectors) - 1))
+    knn = (None, None, None)
+    if neighbours is not None and neighbours.indices.shape[1] >= n_neighbors:
+        knn = (neighbours.indices[:, :n_neighbors], neighbours.distances[:, :n_neighbors], neighbours.search_index)
     reducer = UMAP(
         n_neighbors=n_neighbors,
         n_components=n_components,
@@ -88,6 +134,7 @@ def fit_umap(vectors: np.ndarray, params: UmapParams, n_components: int, seed: i
         metric=params.metric,
         random_state=seed,
         verbose=verbose,
+        precomputed_knn=knn,
     )
     return reducer.fit_transform(vectors).astype(np.float32)
 
@@ -105,6 +152,48 @@ def cluster_points(points: np.ndarray, params: HdbscanParams, workers: int) -> n
         core_dist_n_jobs=workers,
     )
     return clusterer.fit_predict(points).astype(np.int32)
+
+
+def by_size(labels: np.ndarray) -> np.ndarray:
+    """Renumber clusters 0, 1, ... from the largest down (ties by old number); noise stays -1."""
+    labels = np.asarray(labels)
+    clustered = labels[labels >= 0]
+    if not len(clustered):
+        return labels.astype(np.int32)
+    old, sizes = np.unique(clustered, return_counts=True)
+    order = old[np.lexsort((old, -sizes))]
+    mapping = np.full(int(old.max()) + 1, -1, dtype=np.int32)
+    mapping[order] = np.arange(len(order), dtype=np.int32)
+    return np.where(labels >= 0, mapping[np.clip(labels, 0, None)], -1).astype(np.int32)
+
+
+def merge_clusters(features: np.ndarray, labels: np.ndarray, max_distance: float | None) -> np.ndarray:
+    """Join clusters whose centres (mean feature vectors) lie within max_distance, cosine, average linkage."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    labels = np.asarray(labels)
+    ids = np.unique(labels[labels >= 0])
+    if max_distance is None or len(ids) < 2:
+        return by_size(labels)
+    centres = np.vstack([features[labels == cluster].mean(axis=0) for cluster in ids])
+    groups = fcluster(linkage(centres, method="average", metric="cosine"), t=max_distance, criterion="distance") - 1
+    merged = np.where(labels >= 0, groups[np.searchsorted(ids, np.clip(labels, ids[0], None))], -1)
+    return by_size(merged)
+
+
+def unsettle(labels: np.ndarray, neighbours: np.ndarray, min_agreement: float, max_share: float) -> np.ndarray:
+    """Leave unclustered the papers whose nearest papers mostly lie in other topics (least agreement first, capped)."""
+    labels = np.asarray(labels).copy()
+    if min_agreement <= 0 or max_share <= 0 or not len(labels):
+        return labels
+    others = neighbours != np.arange(len(labels))[:, None]
+    same = (labels[neighbours] == labels[:, None]) & others
+    agreement = same.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
+    candidates = np.flatnonzero((agreement < min_agreement) & (labels >= 0))
+    limit = int(max_share * len(labels)) - int((labels < 0).sum())
+    candidates = candidates[np.lexsort((candidates, agreement[candidates]))][: max(limit, 0)]
+    labels[candidates] = -1
+    return labels
 
 
 def assign_noise(points: np.ndarray, labels: np.ndarray, neighbours: int = 10) -> np.ndarray:

@@ -77,3 +77,52 @@ def test_latex_macro_names_are_not_keywords() -> None:
     texts = ["mathbb graphs coloring chromatic number mathbb"] * 30 + ["spin chains magnetic order frac"] * 30
     keywords = topic_keywords(texts, np.array([0] * 30 + [1] * 30))
     assert "mathbb" not in keywords[0] and "frac" not in keywords[1] and "chromatic" in keywords[0]
+
+
+def test_clusters_are_renumbered_from_the_largest_down() -> None:
+    from lib.training import by_size
+
+    assert by_size(np.array([5, 2, 2, -1, 5, 5, 7, 2, 2])).tolist() == [1, 0, 0, -1, 1, 1, 2, 0, 0]
+    assert by_size(np.array([-1, -1])).tolist() == [-1, -1]
+
+
+def test_clusters_with_close_centres_merge_and_far_ones_stay_apart() -> None:
+    from lib.training import merge_clusters
+
+    # Centres of clusters 0 and 1 point almost the same way (cosine distance ~0.005); cluster 2 is orthogonal.
+    features = np.array([[1.0, 0.0], [1.0, 0.1], [1.0, 0.2], [1.0, 0.0], [0.0, 1.0], [0.1, 1.0], [1.0, 0.05]])
+    labels = np.array([0, 0, 1, 1, 2, 2, -1])
+    assert merge_clusters(features, labels, 0.1).tolist() == [0, 0, 0, 0, 1, 1, -1]
+    assert merge_clusters(features, labels, 0.001).tolist() == [0, 0, 1, 1, 2, 2, -1]
+    assert merge_clusters(features, labels, None).tolist() == [0, 0, 1, 1, 2, 2, -1]
+
+
+def test_papers_whose_neighbours_sit_in_other_topics_are_left_unclustered() -> None:
+    from lib.training import unsettle
+
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    # Each row: the paper itself, then its three nearest papers.
+    neighbours = np.array([[0, 1, 2, 3], [1, 0, 2, 4], [2, 3, 4, 5], [3, 4, 5, 0], [4, 3, 5, 1], [5, 4, 3, 2]])
+    # Agreement: paper 0 2/3, 1 2/3, 2 0/3, 3 2/3, 4 2/3, 5 2/3.
+    assert unsettle(labels, neighbours, 0.5, 0.5).tolist() == [0, 0, -1, 1, 1, 1]
+    assert unsettle(labels, neighbours, 0.8, 0.5).tolist() == [-1, -1, -1, 1, 1, 1]  # capped at half, least agreement first
+    assert unsettle(labels, neighbours, 0.5, 0.0).tolist() == labels.tolist()
+    assert unsettle(labels, neighbours, 0.0, 0.5).tolist() == labels.tolist()
+
+
+def test_topic_features_join_unit_doc2vec_and_lsa_views() -> None:
+    from lib.lexical import build_index
+    from lib.params import TopicParams
+    from lib.training import nearest_neighbours, topic_features
+
+    docs = [["graph", "coloring", "chromatic"]] * 5 + [["spin", "chain", "magnet"]] * 5
+    index = build_index(docs)
+    vectors = np.random.default_rng(0).normal(size=(10, 4)).astype(np.float32)
+    joined = topic_features(vectors, index, TopicParams(lsa_dims=3), seed=0)
+    assert joined.shape == (10, 4 + 3) and np.allclose(np.linalg.norm(joined, axis=1), 1.0, atol=1e-5)
+    latent = joined[:, 4:] * np.sqrt(2)
+    assert np.allclose(latent[0], latent[4], atol=1e-5) and abs(float(latent[0] @ latent[5])) < 1e-4
+    alone = topic_features(vectors, index, TopicParams(features="doc2vec"), seed=0)
+    assert alone.shape == (10, 4)
+    near = nearest_neighbours(latent, 5, seed=0).indices
+    assert all(set(row) == set(range(5)) for row in near[:5]) and all(set(row) == set(range(5, 10)) for row in near[5:])
