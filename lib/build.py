@@ -15,14 +15,13 @@ import numpy as np
 
 from lib import modelset
 from lib.cleaning import tokenize
-from lib.lexical import build_index
 from lib.params import BuildParams
-from lib.reading import Filters, InputError, ReadReport, read_papers
+from lib.reading import MAX_CHARS, Filters, InputError, ReadReport, read_papers
 from lib.stages import StageRecorder
-from lib.topics import NOISE, summarise_topics, topic_keywords
 from lib.training import assign_noise, cluster_points, fit_umap, train_doc2vec, unit_rows, write_corpus
 
 MIN_PAPERS = 20
+EXPECTED_INPUT = "expected JSON lines (one object per line with id, title, abstract) or CSV with those columns"
 CORPUS = "corpus.txt"
 # Arrays above this many bytes go to their own .npy files, which gensim can memory-map on load.
 GENSIM_SEPARATE_BYTES = 1024
@@ -70,10 +69,16 @@ def _read_progress(log: Log, every_seconds: float = 5.0) -> Callable[[ReadReport
 
 
 def _explain_nothing_usable(path: Path, report: ReadReport) -> str:
-    reasons = ", ".join(f"{n} {reason}" for reason, n in report.skipped.most_common())
+    if path.stat().st_size == 0:
+        return f"no usable papers in {path}: the file is empty"
+    reasons = ", ".join(f"{n} {reason} (first at line {report.examples[reason][0]})" for reason, n in report.skipped.most_common())
     filtered = ", ".join(f"{n} {reason}" for reason, n in report.filtered.most_common())
-    detail = "; ".join(part for part in (f"skipped: {reasons}" if reasons else "", f"filtered out: {filtered}" if filtered else "") if part)
-    return f"no usable papers in {path} ({report.records} records read{'; ' + detail if detail else ''})"
+    parts = [f"{report.records} record{'' if report.records == 1 else 's'} read"]
+    parts += [f"skipped: {reasons}"] if reasons else []
+    parts += [f"filtered out: {filtered}"] if filtered else []
+    parts += [report.stopped_early] if report.stopped_early else []
+    hint = "" if filtered or not reasons else f"; {EXPECTED_INPUT}"
+    return f"no usable papers in {path} ({'; '.join(parts)}){hint}"
 
 
 def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
@@ -114,6 +119,10 @@ def _document_texts(papers, text: str):
 def _train_and_write(
     options: BuildOptions, papers, report: ReadReport, input_sha: str, staging: Path, stages: StageRecorder, log: Log
 ) -> dict:
+    # These import scikit-learn: seconds that a build failing at its read should not wait for.
+    from lib.lexical import build_index
+    from lib.topics import NOISE, summarise_topics, topic_keywords
+
     params, workers = options.params, options.workers
     corpus = staging / CORPUS
     with stages.stage("clean"):
@@ -195,6 +204,8 @@ def describe_read(report: ReadReport) -> list[str]:
         lines.append(f"  skipped {count:,} ({reason}), first at line(s) {where}")
     for reason, count in report.filtered.most_common():
         lines.append(f"  filtered out {count:,} ({reason})")
+    for name, count in report.truncated.most_common():
+        lines.append(f"  kept {count:,} with the {name} cut to {MAX_CHARS[name]:,} characters")
     if report.stopped_early:
         lines.append(f"  warning: {report.stopped_early}")
     return lines

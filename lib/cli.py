@@ -7,9 +7,11 @@ import os
 import re
 import signal
 import sys
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
-from lib.modelset import ModelSetError
+from lib.modelset import ModelSetError, ModelSetWarning
 from lib.params import PRESETS, TEXT_CHOICES, with_overrides
 from lib.reading import Filters, InputError
 
@@ -138,6 +140,18 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _warning_printer(previous: Callable[..., None]) -> Callable[..., None]:
+    """Show model-set warnings as one `warning: …` line on stderr, and others as before."""
+
+    def show(message: Warning | str, category: type[Warning], *rest: object) -> None:
+        if issubclass(category, ModelSetWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            previous(message, category, *rest)
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; known failures print one line to stderr and return 1."""
     from lib.build import BuildError
@@ -146,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     handlers = {"build": _run_build, "demo-data": _run_demo, "evaluate": _run_evaluate}
     try:
-        return handlers[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(warnings.showwarning)
+            return handlers[args.command](args)
     except (InputError, BuildError, ModelSetError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

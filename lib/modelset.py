@@ -21,7 +21,9 @@ import os
 import platform
 import shutil
 import uuid
-from dataclasses import dataclass
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -34,6 +36,11 @@ MAP = "map.npy"
 CLUSTERS = "clusters.npy"
 TOPICS = "topics.json"
 DOC2VEC = "doc2vec.model"
+CORE_FILES = (PAPERS, VECTORS, MAP, CLUSTERS, TOPICS, DOC2VEC)
+# What loading depends on: doc2vec.model is a pickle of gensim objects and the .npy files are numpy's format.
+# Parquet and JSON are portable, and no UMAP, HDBSCAN or scikit-learn object is stored, so their versions
+# matter only for rebuilding the same set.
+LOAD_DEPENDENCIES = ("python", "gensim", "numpy")
 LIBRARIES = ("gensim", "numpy", "scipy", "pandas", "pyarrow", "umap-learn", "hdbscan", "scikit-learn", "numba", "pynndescent")
 _STAGING_MARK = ".building-"
 _OLD_MARK = ".replaced-"
@@ -41,6 +48,10 @@ _OLD_MARK = ".replaced-"
 
 class ModelSetError(Exception):
     """A model set cannot be used; the message names the set, the file, and what to do."""
+
+
+class ModelSetWarning(UserWarning):
+    """A model set loaded but was built with other versions of Python or a library than are installed."""
 
 
 def library_versions() -> dict[str, str]:
@@ -52,6 +63,27 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
+
+
+def _major_minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def version_differences(recorded: object) -> list[tuple[str, str, str]]:
+    """(name, recorded, installed) for each load dependency whose major.minor version differs from the installed one."""
+    recorded = recorded if isinstance(recorded, dict) else {}
+    installed = library_versions()
+    differences = []
+    for name in LOAD_DEPENDENCIES:
+        built = str(recorded.get(name, "not recorded"))
+        if _major_minor(built) != _major_minor(installed[name]):
+            differences.append((name, built, installed[name]))
+    return differences
+
+
+def describe_versions(differences: list[tuple[str, str, str]]) -> str:
+    """Recorded and installed versions side by side, on one line."""
+    return "; ".join(f"{name}: built with {built}, installed {now}" for name, built, now in differences)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -166,22 +198,67 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def verify(folder: Path, manifest: dict | None = None) -> dict:
-    """Check format version and every file's size and sha256 against the manifest; return the manifest."""
-    manifest = manifest or read_manifest(folder)
+def rebuild_hint(folder: Path, manifest: dict | None) -> str:
+    """What to do about a broken set: the build command, with the input it was built from when known."""
+    source = manifest.get("input") if isinstance(manifest, dict) else None
+    path = source.get("path") if isinstance(source, dict) else None
+    return f"rebuild it with `python -m lib build --input {path or 'DATA'} --out {folder}`"
+
+
+def _check_format(folder: Path, manifest: dict) -> None:
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    where = f"model set '{folder.name}': {MANIFEST}"
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelSetError(f"{where} has no valid format_version (damaged); {rebuild_hint(folder, manifest)}")
+    if version > FORMAT_VERSION:
         raise ModelSetError(
-            f"model set '{folder.name}': format version {version} but this program reads version {FORMAT_VERSION}; "
-            "rebuild it with this version or update the program"
+            f"{where} says format version {version}, newer than this program reads ({FORMAT_VERSION}); "
+            "update this program, or rebuild the set with this one"
         )
-    for name, expected in manifest.get("files", {}).items():
+    if version < FORMAT_VERSION:
+        raise ModelSetError(
+            f"{where} says format version {version}, older than this program reads ({FORMAT_VERSION}); {rebuild_hint(folder, manifest)}"
+        )
+
+
+def _listed_files(folder: Path, manifest: dict) -> dict[str, dict]:
+    files = manifest.get("files")
+    where = f"model set '{folder.name}': {MANIFEST}"
+    valid = isinstance(files, dict) and all(
+        isinstance(entry, dict) and isinstance(entry.get("bytes"), int) and isinstance(entry.get("sha256"), str) for entry in files.values()
+    )
+    if not valid or any(Path(name).name != name or name in (".", "..", MANIFEST) for name in files):
+        raise ModelSetError(f"{where} has no valid file list (damaged); {rebuild_hint(folder, manifest)}")
+    for name in CORE_FILES:
+        if name not in files:
+            raise ModelSetError(f"{where} does not list {name} (damaged or incomplete); {rebuild_hint(folder, manifest)}")
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.name.startswith(".") and path.name != MANIFEST and path.name not in files:
+            raise ModelSetError(
+                f"model set '{folder.name}': file {path.name} is not listed in {MANIFEST} (added after the build?); "
+                f"remove it or {rebuild_hint(folder, manifest)}"
+            )
+    return files
+
+
+def verify(folder: Path, manifest: dict | None = None, checksums: bool = True) -> dict:
+    """Check format version, file list and every file's size (and sha256 unless checksums=False); return the manifest."""
+    manifest = manifest or read_manifest(folder)
+    _check_format(folder, manifest)
+    for name, expected in _listed_files(folder, manifest).items():
         path = folder / name
         if not path.is_file():
-            raise ModelSetError(f"model set '{folder.name}': file {name} is missing; rebuild the model set")
-        if path.stat().st_size != expected["bytes"] or sha256_file(path) != expected["sha256"]:
+            raise ModelSetError(f"model set '{folder.name}': file {name} is missing; {rebuild_hint(folder, manifest)}")
+        size = path.stat().st_size
+        if size != expected["bytes"]:
             raise ModelSetError(
-                f"model set '{folder.name}': file {name} does not match its checksum (damaged or changed); rebuild the model set"
+                f"model set '{folder.name}': file {name} has {size:,} bytes but {MANIFEST} says {expected['bytes']:,} "
+                f"(truncated or damaged); {rebuild_hint(folder, manifest)}"
+            )
+        if checksums and sha256_file(path) != expected["sha256"]:
+            raise ModelSetError(
+                f"model set '{folder.name}': file {name} does not match its sha256 in {MANIFEST} (damaged or changed); "
+                f"{rebuild_hint(folder, manifest)}"
             )
     return manifest
 
@@ -199,34 +276,64 @@ class ModelSet:
     topics: list[dict]
     doc2vec: object
     lexical: object
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Opener:
+    """Opens a verified set's files one at a time, so a failure names the file (and any version differences)."""
+
+    def __init__(self, folder: Path, manifest: dict, differences: list[tuple[str, str, str]]) -> None:
+        self.folder, self.manifest, self.differences = folder, manifest, differences
+
+    def open(self, name: str, load: Callable[[Path], object]) -> object:
+        """load(path) of one file; any failure becomes a one-line ModelSetError."""
+        try:
+            return load(self.folder / name)
+        except Exception as exc:
+            detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            if self.differences:
+                advice = (
+                    f"it was built with other versions ({describe_versions(self.differences)}): "
+                    f"install those, or {rebuild_hint(self.folder, self.manifest)}"
+                )
+            else:
+                advice = rebuild_hint(self.folder, self.manifest)
+            raise ModelSetError(f"model set '{self.folder.name}': file {name} could not be opened ({detail}); {advice}") from exc
 
 
 def load_model_set(folder: str | Path) -> ModelSet:
-    """Verify checksums first, then open every file of a model set (arrays memory-mapped)."""
+    """Verify format and checksums before opening anything (doc2vec.model is a pickle), then open every file."""
     import numpy as np
     import pandas as pd
     from gensim.models.doc2vec import Doc2Vec
 
-    from lib.lexical import load_index
+    from lib.lexical import META, load_index
 
     folder = Path(folder)
     if not folder.is_dir():
         raise ModelSetError(f"model set '{folder.name}' not found at {folder}; build one with `python -m lib build`")
     manifest = verify(folder)
-    try:
-        return ModelSet(
-            path=folder,
-            manifest=manifest,
-            papers=pd.read_parquet(folder / PAPERS),
-            vectors=np.load(folder / VECTORS, mmap_mode="r"),
-            coords=np.load(folder / MAP, mmap_mode="r"),
-            clusters=np.load(folder / CLUSTERS, mmap_mode="r"),
-            topics=json.loads((folder / TOPICS).read_text(encoding="utf-8")),
-            doc2vec=Doc2Vec.load(str(folder / DOC2VEC), mmap="r"),
-            lexical=load_index(folder),
+    differences = version_differences(manifest.get("versions"))
+    opener = _Opener(folder, manifest, differences)
+    model_set = ModelSet(
+        path=folder,
+        manifest=manifest,
+        papers=opener.open(PAPERS, pd.read_parquet),
+        vectors=opener.open(VECTORS, lambda path: np.load(path, mmap_mode="r")),
+        coords=opener.open(MAP, lambda path: np.load(path, mmap_mode="r")),
+        clusters=opener.open(CLUSTERS, lambda path: np.load(path, mmap_mode="r")),
+        topics=opener.open(TOPICS, lambda path: json.loads(path.read_text(encoding="utf-8"))),
+        doc2vec=opener.open(DOC2VEC, lambda path: Doc2Vec.load(str(path), mmap="r")),
+        lexical=opener.open(META, lambda path: load_index(path.parent)),
+    )
+    if differences:
+        message = (
+            f"model set '{folder.name}' was built with other versions than are installed ({describe_versions(differences)}); "
+            f"it loaded, but if it misbehaves {rebuild_hint(folder, manifest)}"
         )
-    except Exception as exc:
-        raise ModelSetError(f"model set '{folder.name}' could not be opened ({type(exc).__name__}: {exc}); rebuild it") from exc
+        model_set.warnings.append(message)
+        warnings.warn(message, ModelSetWarning, stacklevel=2)
+    return model_set
 
 
 @dataclass(frozen=True)
@@ -248,8 +355,8 @@ def list_model_sets(models_dir: Path) -> list[ModelSetInfo]:
         return infos
     for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:
-            manifest = read_manifest(folder)
-            counts = manifest.get("counts", {})
+            manifest = verify(folder, read_manifest(folder), checksums=False)
+            counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
             infos.append(
                 ModelSetInfo(folder.name, folder, counts.get("papers"), manifest.get("created_at"), bool(manifest.get("synthetic")), None)
             )

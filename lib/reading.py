@@ -2,6 +2,11 @@
 
 Records are validated one at a time; bad ones are counted by reason and never abort a read.
 Memory grows with the papers kept, never with the size of the file.
+
+JSON fields must be strings (or null/absent where optional): a number as a title or a list as an
+abstract is skipped as "wrong type: <field>", never coerced (a numeric arXiv id has already lost its
+zeros). CSV fields are text, so there only emptiness is checked. A title or abstract longer than
+its cap is kept, cut at a word boundary and counted as truncated.
 """
 
 from __future__ import annotations
@@ -22,10 +27,14 @@ FIELDS = ("id", "title", "abstract", "authors", "categories", "update_date")
 REQUIRED = ("id", "title", "abstract")
 EXAMPLES_PER_REASON = 5
 MAX_ID_LENGTH = 64
+# arXiv caps abstracts at 1,920 characters; anything past ten times that is not an abstract.
+MAX_CHARS = {"title": 2_000, "abstract": 20_000}
 
 _VERSION_SUFFIX = re.compile(r"v\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 controls (NUL included), DEL, lone surrogates (unencodable) and bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class InputError(Exception):
@@ -80,6 +89,7 @@ class ReadReport:
     bytes_read: int = 0
     skipped: Counter = field(default_factory=Counter)
     filtered: Counter = field(default_factory=Counter)
+    truncated: Counter = field(default_factory=Counter)
     examples: dict[str, list[int]] = field(default_factory=dict)
     stopped_early: str | None = None
 
@@ -101,6 +111,7 @@ class ReadReport:
             "skipped_total": sum(self.skipped.values()),
             "skipped_examples": self.examples,
             "filtered": dict(self.filtered),
+            "truncated": dict(self.truncated),
             "stopped_early": self.stopped_early,
         }
 
@@ -155,6 +166,19 @@ def _clean_field(value: str) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
+def shorten_long_fields(paper: dict[str, str]) -> list[str]:
+    """Cut fields longer than MAX_CHARS at a word boundary (ending with '…'); return the names of those cut."""
+    cut = []
+    for name, limit in MAX_CHARS.items():
+        value = paper[name]
+        if len(value) > limit:
+            head = value[: limit - 1]
+            space = head.rfind(" ")
+            paper[name] = (head[:space] if space > limit // 2 else head) + "…"
+            cut.append(name)
+    return cut
+
+
 def validate(record: object) -> tuple[dict[str, str] | None, str | None]:
     """Turn a raw record into a clean paper dict, or return the reason it is unusable."""
     if not isinstance(record, dict):
@@ -185,6 +209,10 @@ def validate(record: object) -> tuple[dict[str, str] | None, str | None]:
 
 def _open_binary(path: Path) -> io.BufferedIOBase:
     if path.suffix == ".gz":
+        with open(path, "rb") as raw:
+            magic = raw.read(2)
+        if magic and magic != _GZIP_MAGIC:
+            raise InputError(f"{path}: the name ends in .gz but the file is not gzip-compressed; rename or compress it")
         return gzip.open(path, "rb")
     return open(path, "rb")
 
@@ -216,16 +244,23 @@ def _jsonl_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tu
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
-        except ValueError:
+            record = json.loads(line)
+        except UnicodeDecodeError:
+            report.records += 1
+            report.skip("not UTF-8", number)
+            continue
+        except (ValueError, RecursionError):
             report.records += 1
             report.skip("not JSON", number)
+            continue
+        yield number, record
 
 
 def _csv_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tuple[int, object]]:
-    text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
     reader = csv.DictReader(text)
-    columns = reader.fieldnames or []
+    columns = [name.strip().lower() for name in reader.fieldnames or []]
+    reader.fieldnames = columns
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         raise InputError(f"CSV lacks required column(s) {', '.join(missing)}; found: {', '.join(columns) or 'none'}")
@@ -261,6 +296,8 @@ def read_papers(
                 if paper is None:
                     report.skip(reason, line)
                     continue
+                for name in shorten_long_fields(paper):
+                    report.truncated[name] += 1
                 rejected = filters.rejects(paper)
                 if rejected:
                     report.filtered[rejected] += 1
@@ -274,7 +311,10 @@ def read_papers(
                 if filters.limit and len(table) >= filters.limit:
                     break
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            report.stopped_early = f"input ends early after line {line} ({type(exc).__name__}: {exc}); kept what was read before"
+            where = f"after line {line}" if line else "before its first line"
+            report.stopped_early = (
+                f"input ends early {where}: truncated or damaged gzip ({type(exc).__name__}: {exc}); kept what was read before"
+            )
     report.kept = len(table)
     if progress:
         progress(report)

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD_HINT = (
     "make run    # or: python -m lib demo-data --out data/demo.jsonl.gz && python -m lib build --input data/demo.jsonl.gz --out models/demo"
 )
+PICKER_KEY = "model_set"
 SEARCH_PAGE, MAP_PAGE, TOPICS_PAGE, PAPER_PAGE = "pages/search.py", "pages/map.py", "pages/topics.py", "pages/paper.py"
 
 
@@ -60,6 +61,12 @@ def cached_engine(path: str, created_at: str | None) -> Engine:
     return load_engine(path)
 
 
+def _picked(default: str) -> None:
+    """Put the model set just picked in the URL (none for the default), so the rerun starts from it."""
+    name = st.session_state[PICKER_KEY]
+    set_url(model=name if name != default else None)
+
+
 def choose_engine() -> Engine | None:
     """Sidebar picker of model sets; returns the loaded engine or None after explaining why not."""
     sets = list_model_sets(models_dir())
@@ -69,9 +76,11 @@ def choose_engine() -> Engine | None:
         return None
     names = [info.name for info in sets]
     wanted = url_value("model")
-    index = names.index(wanted) if wanted in names else 0
+    default = names[next((i for i, info in enumerate(sets) if not info.error), 0)]
     if wanted and wanted not in names:
         st.sidebar.warning("The model set named in the link is not here; showing another.")
+    # The URL decides; a keyed picker keeps its identity across runs, and a pick goes to the URL before the rerun.
+    st.session_state[PICKER_KEY] = wanted if wanted in names else default
 
     def describe(name: str) -> str:
         info = sets[names.index(name)]
@@ -80,8 +89,8 @@ def choose_engine() -> Engine | None:
         badge = " · synthetic demo data" if info.synthetic else ""
         return f"{name} · {info.papers or 0:,} papers · built {(info.created_at or '')[:10]}{badge}"
 
-    name = st.sidebar.selectbox("Model set", names, index=index, format_func=describe)
-    set_url(model=name if (name != names[0] or wanted) else None)
+    name = st.sidebar.selectbox("Model set", names, format_func=describe, key=PICKER_KEY, on_change=_picked, args=(default,))
+    set_url(model=name if (name != default or wanted) else None)
     info = sets[names.index(name)]
     if info.synthetic:
         st.sidebar.warning("Synthetic demo data: for trying the app, not for research.")
@@ -89,10 +98,13 @@ def choose_engine() -> Engine | None:
         st.error(info.error)
         return None
     try:
-        return cached_engine(str(info.path), info.created_at)
+        engine = cached_engine(str(info.path), info.created_at)
     except ModelSetError as exc:
         st.error(str(exc))
         return None
+    for message in engine.model_set.warnings:
+        st.warning(message)
+    return engine
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
