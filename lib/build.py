@@ -18,9 +18,22 @@ from lib.cleaning import tokenize
 from lib.params import BuildParams
 from lib.reading import MAX_CHARS, Filters, InputError, ReadReport, read_papers
 from lib.stages import StageRecorder
-from lib.training import assign_noise, cluster_points, fit_umap, train_doc2vec, unit_rows, write_corpus
+from lib.training import (
+    assign_noise,
+    cluster_points,
+    fit_umap,
+    merge_clusters,
+    nearest_neighbours,
+    topic_features,
+    train_doc2vec,
+    unit_rows,
+    unsettle,
+    write_corpus,
+)
 
 MIN_PAPERS = 20
+# How many nearest papers vote on whether a paper sits firmly in its topic.
+AGREEMENT_NEIGHBOURS = 15
 EXPECTED_INPUT = "expected JSON lines (one object per line with id, title, abstract) or CSV with those columns"
 CORPUS = "corpus.txt"
 # Arrays above this many bytes go to their own .npy files, which gensim can memory-map on load.
@@ -135,27 +148,37 @@ def _train_and_write(
         vocabulary = len(model.wv)
         del model
         np.save(staging / modelset.VECTORS, vectors)
+    with stages.stage("lexical"):
+        log(f"BM25 index over {n_docs:,} papers")
+        texts = papers["title"] + " " + papers["abstract"]
+        lexical = build_index(tokenize(text) for text in texts)
+        lexical.save(staging)
     with stages.stage("umap"):
-        log(f"UMAP: {n_docs:,} vectors to 2-D (n_neighbors={params.umap.n_neighbors})")
-        coords = fit_umap(vectors, params.umap, 2, params.seed, verbose=False)
+        features = topic_features(vectors, lexical, params.topics, params.seed)
+        log(f"UMAP: {n_docs:,} papers ({params.topics.features}, {features.shape[1]}-D) to 2-D (n_neighbors={params.umap.n_neighbors})")
+        neighbours = None
+        if params.topics.min_agreement > 0:
+            neighbours = nearest_neighbours(features, max(params.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), params.seed)
+        coords = fit_umap(features, params.umap, 2, params.seed, verbose=False, neighbours=neighbours)
         space = coords
         if params.umap.cluster_dims > 2:
             log(f"UMAP: {params.umap.cluster_dims}-D space for clustering")
-            space = fit_umap(vectors, params.umap, params.umap.cluster_dims, params.seed, verbose=False)
+            space = fit_umap(features, params.umap, params.umap.cluster_dims, params.seed, verbose=False, neighbours=neighbours)
     with stages.stage("hdbscan"):
         log(f"HDBSCAN: clustering {n_docs:,} points (min_cluster_size={params.hdbscan.cluster_size(n_docs)})")
         labels = cluster_points(space, params.hdbscan, workers)
-        hdbscan_noise = int((labels == NOISE).sum())
+        hdbscan_clusters, hdbscan_noise = len(set(labels.tolist()) - {NOISE}), int((labels == NOISE).sum())
         if params.hdbscan.assign_noise:
             labels = assign_noise(space, labels)
+        labels = merge_clusters(features, labels, params.topics.merge_distance)
+        if neighbours is not None:
+            nearest = neighbours.indices[:, : AGREEMENT_NEIGHBOURS + 1]
+            labels = unsettle(labels, nearest, params.topics.min_agreement, params.topics.max_unclustered)
+        del features, neighbours
     with stages.stage("topics"):
         with open(corpus, encoding="utf-8") as lines:
             keywords = topic_keywords([line.rstrip("\n") for line in lines], labels)
         topics = summarise_topics(labels, coords, papers["categories"].tolist(), keywords)
-    with stages.stage("lexical"):
-        log(f"BM25 index over {n_docs:,} papers")
-        texts = papers["title"] + " " + papers["abstract"]
-        build_index(tokenize(text) for text in texts).save(staging)
     with stages.stage("write"):
         corpus.unlink()
         papers["x"], papers["y"], papers["cluster"] = coords[:, 0], coords[:, 1], labels
@@ -186,6 +209,7 @@ def _train_and_write(
             "clusters": len(topics),
             "noise": noise,
             "noise_share": round(noise / n_docs, 4),
+            "hdbscan_clusters": hdbscan_clusters,
             "hdbscan_noise": hdbscan_noise,
             "largest_cluster": max((t["size"] for t in topics), default=0),
             "read": report.as_dict(),

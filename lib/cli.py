@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lib.modelset import ModelSetError, ModelSetWarning
-from lib.params import PRESETS, TEXT_CHOICES, with_overrides
+from lib.params import FEATURE_CHOICES, PRESETS, TEXT_CHOICES, with_overrides
 from lib.reading import Filters, InputError
 
 
@@ -72,6 +72,15 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
         action=argparse.BooleanOptionalAction,
         dest="hdbscan.assign_noise",
         help="give unclustered papers the topic of their nearest clustered neighbours",
+    )
+    group = build.add_argument_group("Topics")
+    group.add_argument("--features", choices=FEATURE_CHOICES, dest="topics.features", help="what the map and topics are computed from")
+    group.add_argument("--lsa-dims", type=_positive, dest="topics.lsa_dims", help="dimensions of the LSA view of BM25")
+    group.add_argument(
+        "--merge-distance", type=float, dest="topics.merge_distance", help="join clusters whose centres are this close (cosine)"
+    )
+    group.add_argument(
+        "--min-agreement", type=float, dest="topics.min_agreement", help="share of a paper's 15 nearest papers that must share its topic"
     )
 
 
