@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from collections import Counter
@@ -18,6 +19,7 @@ import pandas as pd
 from gensim.models.doc2vec_inner import train_document_dbow, train_document_dm, train_document_dm_concat
 
 from lib.cleaning import tokenize
+from lib.lexical import STOP_WORDS
 from lib.modelset import ModelSet, load_model_set
 from lib.reading import Filters, normalize_id
 from lib.topics import NOISE
@@ -27,6 +29,13 @@ MODES = ("hybrid", "semantic", "lexical")
 # Share of the normalised BM25 score in hybrid ranking, chosen with `python -m lib evaluate` (docs/QUALITY.md).
 LEXICAL_WEIGHT = 0.7
 SIMILAR_LEXICAL_WEIGHT = 0.7
+# Longest query the engine reads, in characters: a pasted title and abstract fit (arXiv abstracts stay under 2,000);
+# anything longer is cut at a word boundary before this length. It also bounds inference time and the length of the
+# page's URL, and keeps a query far below the 10,000 words gensim's inference reads at most.
+MAX_QUERY_CHARS = 4000
+# Control characters (C0, DEL, C1) and lone surrogates (not encodable as UTF-8): a query has them as spaces.
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_TRAILING_WORD = re.compile(r"[^\W_]+$")
 
 
 @dataclass(frozen=True)
@@ -42,11 +51,33 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class PreparedQuery:
+    """A query as the engine reads it, and whether it was cut at MAX_QUERY_CHARS."""
+
+    text: str
+    truncated: bool
+
+
+@dataclass(frozen=True)
 class QueryWords:
-    """The query's tokens split into those the model knows and those it ignores."""
+    """The query's tokens: known to the ranking, unknown to the model, or too common for keyword search."""
 
     known: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    common: list[str] = field(default_factory=list)
+
+
+def prepare_query(query: str) -> PreparedQuery:
+    """Control characters become spaces, ends are stripped, and text past MAX_QUERY_CHARS is cut without splitting a word."""
+    text = _UNSAFE_CHARS.sub(" ", query).strip()
+    if len(text) <= MAX_QUERY_CHARS:
+        return PreparedQuery(text, truncated=False)
+    cut = text[:MAX_QUERY_CHARS]
+    if cut[-1].isalnum() and text[MAX_QUERY_CHARS].isalnum():
+        whole_words = _TRAILING_WORD.sub("", cut)
+        if whole_words.strip():
+            cut = whole_words
+    return PreparedQuery(cut.rstrip(), truncated=True)
 
 
 @dataclass(frozen=True)
@@ -127,14 +158,20 @@ class Engine:
         """The model set's folder name."""
         return self.model_set.path.name
 
-    def words(self, query: str) -> QueryWords:
-        """Which of the query's cleaned tokens the models know (Doc2Vec's vocabulary or the BM25 index)."""
-        vocabulary = self._model.wv.key_to_index
-        lexical = self._lexical.vocabulary
-        known, unknown = [], []
-        for token in tokenize(query):
-            (known if token in vocabulary or token in lexical else unknown).append(token)
-        return QueryWords(known, list(dict.fromkeys(unknown)))
+    def words(self, query: str, mode: str = "hybrid") -> QueryWords:
+        """Which of the query's tokens the mode's models know (Doc2Vec's vocabulary, the BM25 index, or either)."""
+        _check_mode(mode)
+        semantic = self._model.wv.key_to_index if mode != "lexical" else {}
+        lexical = self._lexical.vocabulary if mode != "semantic" else {}
+        known, unknown, common = [], [], []
+        for token in tokenize(prepare_query(query).text):
+            if token in semantic or token in lexical:
+                known.append(token)
+            elif mode == "lexical" and token in STOP_WORDS:
+                common.append(token)
+            else:
+                unknown.append(token)
+        return QueryWords(known, list(dict.fromkeys(unknown)), list(dict.fromkeys(common)))
 
     def query_vector(self, query: str) -> np.ndarray | None:
         """The unit-length inferred vector of a query, the same in every process; None without known words."""
@@ -189,6 +226,7 @@ class Engine:
     def query_scores(self, query: str, mode: str = "hybrid") -> np.ndarray | None:
         """Every paper's score for a query: cosine of vectors, normalised BM25, or their blend; None if nothing is known."""
         _check_mode(mode)
+        query = prepare_query(query).text
         vector = self.query_vector(query) if mode != "lexical" else None
         semantic = None if vector is None else np.asarray(self._vectors @ vector, dtype=np.float32)
         lexical = None
@@ -240,7 +278,7 @@ class Engine:
 
     def locate(self, query: str) -> Location | None:
         """Place a query on the map and in a cluster by its nearest papers; None when no word is known."""
-        vector = self.query_vector(query)
+        vector = self.query_vector(prepare_query(query).text)
         if vector is None:
             return None
         neighbours = self._rank(vector, PLACEMENT_NEIGHBOURS)

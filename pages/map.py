@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lib.figures import QueryPin, selected_ids, selection_points, topic_map
+from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.text import markdown_literal
 from pages.common import cached_search, choose_engine, engine_key, set_url, url_index, url_value
 
@@ -18,15 +19,18 @@ if engine is not None:
         index=url_index("focus", focus_options),
         format_func=lambda c: "whole map" if c is None else f"{c}: {labels[c]}",
     )
-    set_url(q=query.strip(), focus=focus)
+    prepared = prepare_query(query)
+    set_url(q=prepared.text, focus=focus)
     pin = None
-    if query.strip():
-        location = engine.locate(query)
+    if prepared.truncated:
+        st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is placed on the map.")
+    if prepared.text:
+        location = engine.locate(prepared.text)
         if location is None:
             st.warning("None of these words is in the model, so the query cannot be placed on the map.")
         else:
-            hits = cached_search(*engine_key(engine), query, 10, (), None)
-            pin = QueryPin(location.x, location.y, query, [hit.row for hit in hits])
+            hits = cached_search(*engine_key(engine), prepared.text, 10, (), None)
+            pin = QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits])
             topic = markdown_literal(engine.topic_label(location.cluster))
             st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.")
     st.caption("Drag to select papers (box or lasso in the toolbar), scroll to zoom, double-click to reset.")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lib.search import MAX_QUERY_CHARS, prepare_query
 from pages.common import cached_search, cached_similar, choose_engine, engine_key, paper_card, set_url, url_int, url_value
 
 st.title("Search arXiv by meaning")
@@ -40,19 +41,27 @@ if engine is not None:
             years = st.slider("Years", bounds[0], bounds[1], (start, end))
             if years == bounds:
                 years = None
-    set_url(q=query.strip(), k=count if count != 10 else None, cat=categories, mode=mode if mode != "hybrid" else None)
+    prepared = prepare_query(query)
+    set_url(q=prepared.text, k=count if count != 10 else None, cat=categories, mode=mode if mode != "hybrid" else None)
     set_url(**({"from": years[0], "to": years[1]} if years else {"from": None, "to": None}))
-    if not query.strip():
+    if not prepared.text:
         st.info("Type a question or a few keywords: the search finds papers that mean it, not only those with the same words.")
         st.stop()
-    words = engine.words(query)
+    if prepared.truncated:
+        st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is searched.")
+    words = engine.words(prepared.text, mode)
     if words.unknown:
         st.caption("ignored (not in the model): " + ", ".join(words.unknown[:30]))
+    if words.common:
+        st.caption("ignored by keyword search (too common): " + ", ".join(words.common[:30]))
     if not words.known:
-        st.warning("None of these words is in the model, so there is nothing to search for. Try other words.")
+        if words.common:
+            st.warning("Keyword search has nothing to go on: every known word is too common. Try more specific words or another ranking.")
+        else:
+            st.warning("None of these words is in the model, so there is nothing to search for. Try other words.")
         st.stop()
-    hits = cached_search(*key, query, count, tuple(categories), years, mode)
+    hits = cached_search(*key, prepared.text, count, tuple(categories), years, mode)
     if not hits:
-        st.warning("No paper matches these filters.")
+        st.warning("No paper matches these filters." if categories or years else "No paper matches this query.")
     for rank, hit in enumerate(hits):
         paper_card(engine, hit.row, hit.score, key=str(rank))

@@ -15,6 +15,7 @@ SAMPLES = [
     "",
     "!!!",
     "İstanbul ǅ ﬁ ligature",
+    "ΟΔΥΣΣΕΥΣ and ΑΣ. end with a capital sigma",
 ]
 
 
