@@ -36,6 +36,11 @@ def plotly_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def hover_ids(ids: Iterable[str]) -> list[list[str]]:
+    """Per-point custom data: the paper id as it is (selections read it) and escaped for the hover label."""
+    return [[str(paper_id), plotly_text(str(paper_id))] for paper_id in ids]
+
+
 def map_sample(papers: pd.DataFrame, limit: int = MAX_MAP_POINTS, seed: int = 0) -> pd.DataFrame:
     """At most `limit` papers for drawing, the same ones every time."""
     if len(papers) <= limit:
@@ -72,9 +77,9 @@ def topic_map(papers: pd.DataFrame, labels: dict[int, str], pin: QueryPin | None
                 mode="markers",
                 name=name,
                 marker={"size": 4, "opacity": 0.35 if noise else 0.75, **({"color": NOISE_COLOUR} if noise else {})},
-                customdata=group[["id"]].to_numpy(),
+                customdata=hover_ids(group["id"]),
                 text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in group["title"]],
-                hovertemplate="%{text}<br>%{customdata[0]}<extra>" + name + "</extra>",
+                hovertemplate="%{text}<br>%{customdata[1]}<extra>" + name + "</extra>",
             )
         )
     clustered = papers[papers["cluster"] != NOISE]
@@ -101,9 +106,9 @@ def topic_map(papers: pd.DataFrame, labels: dict[int, str], pin: QueryPin | None
                 mode="markers",
                 name=HITS_NAME,
                 marker={"size": 11, "color": "rgba(0,0,0,0)", "line": {"width": 2, "color": "#d62728"}},
-                customdata=hits[["id"]].to_numpy(),
+                customdata=hover_ids(hits["id"]),
                 text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in hits["title"]],
-                hovertemplate="%{text}<br>%{customdata[0]}<extra>top hit</extra>",
+                hovertemplate="%{text}<br>%{customdata[1]}<extra>top hit</extra>",
             )
         )
         figure.add_trace(

@@ -1,0 +1,339 @@
+"""Hostile text in papers and links stays text in a real Chromium: search, paper, topics and map pages, hover labels too."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from lib.demo import generate_demo_records
+from lib.search import load_engine
+from lib.topics import topic_members
+from tests.conftest import PYTHON, ROOT, SCREENSHOTS, build_small, write_jsonl
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+MARK = "quokkaplasm"
+HOSTILE = [
+    "<script>window.__pwned=1</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    '<svg onload="window.__pwned=1">',
+    '<iframe src="javascript:window.__pwned=1"></iframe>',
+    "<style>body{display:none}</style>",
+    "[click](javascript:window.__pwned=1)",
+    ":material/home: :red[alert]",
+    "{{7*7}} ${7*7} {% raw %} %{x}",
+]
+HOSTILE_ID = "demo-<b>bold</b><svg/onload=window.__pwned=1>"
+HOSTILE_PAPERS = len(HOSTILE) // 2
+PAGE_SIZE = 20
+# Plotly hovers the marker whose edge is nearest, and the query's star is 24 px wide: keep neighbours this far apart.
+HOVER_GAP = 30
+# Tall enough that a whole map is on screen below a paper's abstract, so every point can be hovered.
+VIEWPORT = {"width": 1400, "height": 1700}
+QUERY_BOXES = {"/": "What are you looking for?", "/map": "Pin a query on the map"}
+BENIGN_URLS = ("https://fonts.gstatic.com/", "/_stcore/host-config", "/_stcore/health")
+
+# Everything a page may not contain once hostile text has been rendered; returns what it found.
+INERT_CHECK = """() => {
+    const found = [];
+    const live = new Set(['SCRIPT', 'IFRAME', 'IMG', 'SVG', 'STYLE', 'OBJECT', 'EMBED']);
+    for (const el of document.querySelectorAll('*')) {
+        for (const attr of el.attributes) {
+            const name = attr.name.toLowerCase();
+            if (name.startsWith('on')) found.push(`${el.tagName} ${name}=${attr.value}`);
+            if (/^\\s*javascript:/i.test(attr.value)) found.push(`${el.tagName} ${name}=${attr.value}`);
+            if (live.has(el.tagName.toUpperCase()) && attr.value.includes('__pwned')) found.push(`${el.tagName} ${name}=${attr.value}`);
+        }
+        const tag = el.tagName.toUpperCase();
+        if ((tag === 'SCRIPT' || tag === 'STYLE') && /__pwned|body\\{display:none\\}/.test(el.textContent)) found.push(`${tag} text`);
+        if (tag === 'IMG' && el.getAttribute('src') === 'x') found.push('IMG src=x');
+    }
+    if (window.__pwned !== undefined) found.push('window.__pwned is set');
+    if (getComputedStyle(document.body).display === 'none') found.push('body hidden');
+    return found;
+}"""
+
+# Screen positions of map coordinates on the first plotly chart, from its axes, and whether each is inside the plot area.
+POSITIONS = """(points) => {
+    const gd = document.querySelector('.js-plotly-plot');
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+    return points.map(([x, y]) => {
+        const [left, top] = [box.left + xa.l2p(x), box.top + ya.l2p(y)];
+        return [left, top, left > box.left + 5 && left < box.right - 5 && top > box.top + 5 && top < box.bottom - 5];
+    });
+}"""
+
+
+# Whether the page's visible text (word joiners dropped) contains a string.
+VISIBLE_TEXT = "text => document.body.innerText.replaceAll('\\u2060', '').includes(text)"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _hostile(first: int, count: int) -> str:
+    """`count` hostile strings from the `first`, wrapping round."""
+    return " ".join(HOSTILE[(first + i) % len(HOSTILE)] for i in range(count))
+
+
+def _hostile_records() -> list[dict]:
+    """400 demo papers, four of one topic rewritten so each carries every hostile string (one also a hostile id).
+
+    Paper i has strings 2i, 2i+1 in its title, the next two in its authors and the other four in its abstract, so
+    each string appears once in every place. Their own dollars are dropped so no KaTeX math hides the literal text.
+    """
+    records = generate_demo_records(400, seed=1)
+    category = records[0]["categories"].split()[0]
+    chosen = [r for r in records if r["categories"].split()[0] == category][:HOSTILE_PAPERS]
+    for i, record in enumerate(chosen):
+        record.update({name: record[name].replace("$", "") for name in ("title", "abstract")})
+        record["title"] = f"{_hostile(2 * i, 2)} {MARK} {record['title']}"
+        record["authors"] = f"{HOSTILE[(2 * i + 2) % len(HOSTILE)]}, {HOSTILE[(2 * i + 3) % len(HOSTILE)]}, {record['authors']}"
+        record["abstract"] = f"{_hostile(2 * i + 4, 2)} {MARK} {record['abstract']} {_hostile(2 * i + 6, 2)}"
+    chosen[0]["id"] = HOSTILE_ID
+    return records
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    corpus = write_jsonl(root / "corpus.jsonl", _hostile_records())
+    build_small(corpus, root / "models" / "hostile")
+    return root / "models"
+
+
+@pytest.fixture(scope="module")
+def engine(models):
+    return load_engine(models / "hostile")
+
+
+@pytest.fixture(scope="module")
+def hostile(engine) -> list[int]:
+    """Rows of the papers carrying hostile text."""
+    rows = [row for row, title in enumerate(engine.papers["title"]) if MARK in title]
+    assert len(rows) == HOSTILE_PAPERS
+    return rows
+
+
+@pytest.fixture(scope="module")
+def server(models):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (make test and .ci/run install it)")
+    port = _free_port()
+    env = {**os.environ, "MODELS_DIR": str(models), "STREAMLIT_SERVER_PORT": str(port)}
+    args = [PYTHON, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab that records page errors and console errors in `page.problems`."""
+    tab = browser.new_page(viewport=VIEWPORT)
+    tab.problems = []
+    tab.on("pageerror", lambda error: tab.problems.append(f"pageerror: {error}"))
+    tab.on("console", lambda message: _console_problem(tab, message))
+    yield tab
+    tab.close()
+
+
+def _console_problem(page, message) -> None:
+    """Record a console error unless it is an offline icon font or Streamlit probing its endpoints below a page's path."""
+    url = message.location.get("url", "")
+    benign = url.startswith(BENIGN_URLS[0]) or any(url.endswith(end) for end in BENIGN_URLS[1:])
+    if message.type == "error" and not benign:
+        page.problems.append(f"console: {message.text} ({url})")
+
+
+def _visit(page, url: str, heading: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_timeout(300)
+
+
+def _text(page, selector: str = "body") -> str:
+    """Visible text with word joiners dropped and whitespace folded, as a reader sees it."""
+    return " ".join(page.inner_text(selector).replace("\u2060", "").split())
+
+
+def _assert_inert(page) -> None:
+    assert page.evaluate(INERT_CHECK) == []
+    assert page.problems == []
+
+
+def _assert_literal(text: str, *pieces: str) -> None:
+    for piece in pieces:
+        assert " ".join(piece.split()) in text
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _nearest_gap(engine, row: int, others: list[tuple[float, float]]) -> float:
+    """Map distance from a paper to the nearest other paper or other marker (e.g. the query's star)."""
+    coords = engine.papers[["x", "y"]].to_numpy(dtype=float)
+    gaps = np.hypot(*(coords - coords[row]).T)
+    gaps[row] = np.inf
+    extra = np.hypot(*(np.asarray(others, dtype=float).reshape(-1, 2) - coords[row]).T)
+    return float(min(gaps.min(), extra.min(initial=np.inf)))
+
+
+def _zoom_onto(page, point: list[float], gap: float) -> tuple[float, float]:
+    """Reset the axes, then box-zoom around the point with the chart's zoom tool until a neighbour `gap` away on the
+    map is HOVER_GAP pixels away on screen; return the point's screen position."""
+    page.locator(".js-plotly-plot").first.hover()
+    page.locator(".modebar-btn[data-val='reset']").first.click()
+    page.locator(".modebar-btn[data-val='zoom']").first.click()
+    for attempt in range(7):
+        (x, y, _), (x_far, _, _) = page.evaluate(POSITIONS, [point, [point[0] + gap, point[1]]])
+        if x_far - x >= HOVER_GAP or attempt == 6:
+            return x, y
+        page.mouse.move(x - 40, y - 40)
+        page.mouse.down()
+        page.mouse.move(x + 40, y + 40, steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(500)
+
+
+def _hover_texts(page, engine, rows: list[int], others: list[tuple[float, float]] = ()) -> list[str]:
+    """Move the mouse onto each paper's map point, zoomed in where its neighbours are too close, and collect the
+    hover label's text; the page must stay inert all along."""
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    texts = []
+    for row in rows:
+        point = [float(engine.papers.iloc[row]["x"]), float(engine.papers.iloc[row]["y"])]
+        gap = _nearest_gap(engine, row, others)
+        (x, y, inside), (x_far, _, _) = page.evaluate(POSITIONS, [point, [point[0] + gap, point[1]]])
+        if not inside or x_far - x < HOVER_GAP:
+            x, y = _zoom_onto(page, point, gap)
+        assert 0 < x < VIEWPORT["width"] and 0 < y < VIEWPORT["height"], "the point is off screen"
+        page.mouse.move(x + 25, y + 25)
+        page.mouse.move(x, y, steps=3)
+        label = page.locator(".hoverlayer .hovertext").first
+        label.wait_for(timeout=5000)
+        texts.append(" ".join(label.text_content().split()))
+        assert page.evaluate(INERT_CHECK) == []
+    return texts
+
+
+def test_search_results_show_hostile_titles_and_authors_as_text(server, page, engine, hostile) -> None:
+    _visit(page, server + f"/?q={MARK}&k=20", "Search arXiv by meaning")
+    expect(page.locator("[data-testid='stExpander']")).to_have_count(20, timeout=60_000)
+    text = _text(page)
+    for row in hostile:
+        paper = engine.papers.iloc[row]
+        _assert_literal(text, paper["title"], paper["authors"])
+    assert "{{7*7}}" in text and ":material/home:" in text and ":red[alert]" in text
+    assert page.locator("a[href^='javascript']").count() == 0
+    _shot(page, "hostile-search")
+    _assert_inert(page)
+
+
+def test_each_hostile_paper_page_shows_its_text_literally(server, page, engine, hostile) -> None:
+    for row in hostile:
+        paper = engine.papers.iloc[row]
+        _visit(page, server + "/paper?" + urllib.parse.urlencode({"id": paper["id"]}), "Nearest papers")
+        expect(page.locator("[data-testid='stExpander']")).to_have_count(10, timeout=60_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        _assert_literal(_text(page), paper["title"], paper["authors"], paper["abstract"], paper["id"])
+        assert " ".join(paper["title"].split()) in _text(page, "h1")
+        if paper["id"] == HOSTILE_ID:
+            (label,) = _hover_texts(page, engine, [row])
+            assert " ".join(paper["title"].split())[:60] in label
+            _shot(page, "hostile-paper")
+        _assert_inert(page)
+
+
+def test_the_hostile_topic_and_its_listing_stay_text(server, page, engine, hostile) -> None:
+    cluster = int(engine.papers.iloc[hostile[0]]["cluster"])
+    topic = next(t for t in engine.topics if t["id"] == cluster)
+    order = list(topic_members(engine.papers, topic)["id"])
+    mine = [paper_id for paper_id in engine.papers.iloc[hostile]["id"] if paper_id in order]
+    assert mine, "no hostile paper fell in the first hostile paper's topic"
+    numbers = sorted({order.index(paper_id) // PAGE_SIZE + 1 for paper_id in mine})
+    for number in numbers:
+        _visit(page, server + f"/topics?topic={cluster}&p={number}", f"Topic {cluster}")
+        cards = min(PAGE_SIZE, len(order) - (number - 1) * PAGE_SIZE)
+        expect(page.locator("[data-testid='stExpander']")).to_have_count(cards, timeout=60_000)
+        text = _text(page)
+        for paper_id in mine:
+            if order.index(paper_id) // PAGE_SIZE + 1 == number:
+                paper = engine.papers.iloc[engine.row_of(paper_id)]
+                _assert_literal(text, paper["title"], paper["authors"])
+        _assert_inert(page)
+    _shot(page, "hostile-topic")
+
+
+def test_map_hover_labels_and_legend_show_hostile_text_literally(server, page, engine, hostile) -> None:
+    _visit(page, server + f"/map?q={MARK}", "Topic map")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")
+    assert f"Query: {MARK}" in legend
+    star = engine.locate(MARK)
+    labels = _hover_texts(page, engine, hostile, [(star.x, star.y)])
+    for row, label in zip(hostile, labels, strict=True):
+        paper = engine.papers.iloc[row]
+        assert " ".join(paper["title"].split())[:60] in label and paper["id"] in label
+    _shot(page, "hostile-map")
+    _assert_inert(page)
+
+
+LINKS = [
+    ("/", {"q": HOSTILE[0]}, "Search arXiv by meaning", HOSTILE[0]),
+    ("/paper", {"id": '<img src=x onerror="window.__pwned=1">'}, "Paper", 'No paper with id <img src=x onerror="window.__pwned=1">'),
+    ("/", {"model": '<svg onload="window.__pwned=1">'}, "Search arXiv by meaning", "not here"),
+    ("/map", {"q": HOSTILE[0], "focus": HOSTILE[1]}, "Topic map", "Query: " + HOSTILE[0]),
+    ("/topics", {"topic": HOSTILE[0]}, "Topics", "does not exist"),
+    ("/", {"like": HOSTILE[3]}, "Search arXiv by meaning", "not in this model set"),
+]
+
+
+def test_hostile_link_parameters_stay_text(server, page) -> None:
+    for path, params, heading, expected in LINKS:
+        _visit(page, server + path + "?" + urllib.parse.urlencode(params), heading)
+        if path == "/map":
+            page.locator(".js-plotly-plot .legendtext").first.wait_for(timeout=60_000)
+            legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")
+            assert expected in legend, page.url
+        else:
+            page.wait_for_function(VISIBLE_TEXT, arg=expected, timeout=60_000)
+        if "q" in params:
+            expect(page.get_by_label(QUERY_BOXES[path])).to_have_value(params["q"], timeout=30_000)
+        _assert_inert(page)
