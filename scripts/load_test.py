@@ -1,0 +1,443 @@
+"""Load test: many real browser sessions on one Streamlit server; time per interaction, errors, server memory.
+
+Not a CI test. Starts `streamlit run app.py` on a free port with MODELS_DIR=--models (default: models/ in the
+repository), or attaches to a running server with --url (give --pid to sample its memory). One headless Chromium
+opens --sessions tabs, each its own Streamlit session (tabs of one browser context by default, sharing its caches
+like one user's many tabs; --contexts each gives every session a context of its own). Every session first loads
+the search page (`first load`, sessions --stagger seconds apart); then, for --seconds, each repeatedly
+
+* goes to the search page through the sidebar (`search page`),
+* types a query into the search box, presses Enter and waits for the results (`search`),
+* goes to the topic map through the sidebar, types the same query into its box and waits for the chart with the
+  query pinned on it (`map`).
+
+--page-loads loads every page by its URL instead (`/`, `/map?q=...`), which costs the browser far more. After an
+error a session starts again from a fresh load of the search page.
+
+Errors are timeouts (--timeout), page errors and Streamlit exception boxes. The server's resident memory (its
+process and children) is sampled before the load, every second during it and after an idle pause; the CPU time of
+the server and of the load generator (this script, Playwright, Chromium) is measured too, as on a small machine
+the browser may be what limits the figures. Prints the figures and exits 1 when any interaction failed.
+
+    python scripts/load_test.py [--sessions 20] [--seconds 60] [--models DIR | --url URL [--pid PID]] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MB = 2**20
+KINDS = ("first load", "search page", "search", "map")
+QUERIES = [
+    "transformer language models for machine translation",
+    "instance segmentation with vision transformers",
+    "message passing graph neural networks oversmoothing",
+    "differential privacy and secure aggregation",
+    "cardinality estimation for query optimization",
+    "legged robots trajectory optimization",
+    "surface codes and fault tolerance",
+    "cuprate superconductors pairing symmetry",
+    "fluctuation theorems and entropy production",
+    "galaxies stellar mass dark matter halos",
+    "zeta function zeros and prime gaps",
+    "random walks on graphs hitting times",
+    "spiking neurons and neural coding",
+    "instrumental variables and treatment effects",
+    "holography and black hole entropy",
+    "turbulent boundary layers and vortex shedding",
+    "retrieval augmented question answering",
+    "optical flow and depth estimation",
+    "knowledge graphs link prediction",
+    "side channel attacks on enclaves",
+    "distributed transactions and replication",
+    "quadrotor control and collision avoidance",
+    "magic states and Clifford gates",
+    "phase diagram of nematic order",
+    "active matter and phase separation",
+    "star formation in high redshift galaxies",
+    "modular forms and L-functions",
+    "Brownian motion and stochastic differential equations",
+    "cortex oscillations and synaptic plasticity",
+    "difference in differences panel data",
+    "AdS/CFT correspondence and entanglement",
+    "lattice Boltzmann methods for multiphase flows",
+]
+SEARCH_BOX, MAP_BOX = "What are you looking for?", "Pin a query on the map"
+# No script run is going on and nothing on screen is stale: what the page shows is final.
+IDLE = (
+    "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+    " && !document.querySelector('[data-stale=\"true\"]')"
+)
+QUERY_IS = "new URLSearchParams(location.search).get('q') === query"
+SEARCH_READY = f"() => {IDLE} && !location.pathname.endsWith('/map') && !!document.querySelector('input[aria-label=\"{SEARCH_BOX}\"]')"
+SEARCH_DONE = (
+    f"(query) => {IDLE} && {QUERY_IS} && !location.pathname.endsWith('/map')"
+    ' && document.querySelectorAll(\'[data-testid="stExpander"], [data-testid="stAlert"]\').length > 0'
+)
+MAP_READY = f"() => {IDLE} && !!document.querySelector('input[aria-label=\"{MAP_BOX}\"]')"
+MAP_DONE = (
+    f"(query) => {IDLE} && {QUERY_IS}"
+    " && [...document.querySelectorAll('.js-plotly-plot .legendtext')].some(n => n.textContent.startsWith('Query: ' + query.slice(0, 40)))"
+)
+EXCEPTIONS = "() => [...document.querySelectorAll('[data-testid=\"stException\"]')].map(node => node.innerText.slice(0, 300))"
+
+
+@dataclass
+class Record:
+    """What the sessions did: every finished interaction (kind, start and duration in s) and every error."""
+
+    started: float = field(default_factory=time.perf_counter)
+    interactions: list[tuple[str, float, float]] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+    def done(self, kind: str, start: float) -> None:
+        """Note one finished interaction that began at `start` (perf_counter)."""
+        self.interactions.append((kind, start - self.started, time.perf_counter() - start))
+
+    def queries_by(self, moment: float) -> int:
+        """Query interactions (search and map) finished by `moment` seconds into the run."""
+        return sum(1 for kind, start, took in self.interactions if kind in ("search", "map") and start + took <= moment)
+
+
+@dataclass
+class Memory:
+    """Resident memory of the server process and its children, sampled over time (MB)."""
+
+    process: psutil.Process | None
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+    def rss(self) -> float | None:
+        """Current RSS of the server and its children in MB, or None when it cannot be read."""
+        if self.process is None:
+            return None
+        try:
+            members = [self.process, *self.process.children(recursive=True)]
+            return sum(member.memory_info().rss for member in members) / MB
+        except psutil.Error:
+            return None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the server process and its children have used so far (user + system)."""
+        return None if self.process is None else tree_cpu_seconds(self.process)
+
+    async def sample_every_second(self, record: Record, stop: asyncio.Event) -> None:
+        """Sample RSS once a second until told to stop."""
+        while not stop.is_set():
+            value = self.rss()
+            if value is not None:
+                self.samples.append((time.perf_counter() - record.started, value))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+
+
+def cpu_seconds(members: list[psutil.Process]) -> float | None:
+    """CPU time (user + system) the processes have used so far, None when it cannot be read."""
+    try:
+        return sum(times.user + times.system for times in (member.cpu_times() for member in members))
+    except psutil.Error:
+        return None
+
+
+def tree_cpu_seconds(process: psutil.Process) -> float | None:
+    """CPU time used so far by a process and its live children."""
+    try:
+        return cpu_seconds([process, *process.children(recursive=True)])
+    except psutil.Error:
+        return None
+
+
+def generator_cpu_seconds(server: psutil.Process | None) -> float | None:
+    """CPU time used so far by the load generator: this script and its children (Playwright, Chromium), not the server."""
+    own = psutil.Process()
+    try:
+        skip = {server.pid, *(child.pid for child in server.children(recursive=True))} if server else set()
+        return cpu_seconds([own, *(child for child in own.children(recursive=True) if child.pid not in skip)])
+    except psutil.Error:
+        return None
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, seconds: float = 90) -> None:
+    """Wait until the Streamlit server answers its health check."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"error: no healthy Streamlit server at {url} after {seconds:.0f} s")
+
+
+def start_server(models: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free port serving the model sets under `models`."""
+    port = free_port()
+    env = {**os.environ, "MODELS_DIR": str(models)}
+    args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port)]
+    args += ["--browser.gatherUsageStats", "false"]
+    process = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url)
+    return process, url
+
+
+async def open_search_page(page, url: str, reload: bool, timeout_ms: int) -> None:
+    """Go to the search page: through the sidebar, or by loading its URL."""
+    if reload:
+        await page.goto(url + "/", wait_until="commit")
+    else:
+        await page.locator("[data-testid='stSidebarNav'] a", has_text="Search").first.click()
+    await page.wait_for_function(SEARCH_READY, timeout=timeout_ms)
+
+
+async def search(page, query: str, timeout_ms: int) -> None:
+    """Type a query into the search box, press Enter and wait for its results."""
+    box = page.get_by_label(SEARCH_BOX)
+    await box.fill(query)
+    await box.press("Enter")
+    await page.wait_for_function(SEARCH_DONE, arg=query, timeout=timeout_ms)
+
+
+async def open_map(page, url: str, query: str, reload: bool, timeout_ms: int) -> None:
+    """Show the query on the topic map: through the sidebar and the map's query box, or by loading /map?q=query."""
+    if reload:
+        await page.goto(url + "/map?" + urlencode({"q": query}), wait_until="commit")
+    else:
+        await page.locator("[data-testid='stSidebarNav'] a", has_text="Topic map").first.click()
+        await page.wait_for_function(MAP_READY, timeout=timeout_ms)
+        box = page.get_by_label(MAP_BOX)
+        await box.fill(query)
+        await box.press("Enter")
+    await page.wait_for_function(MAP_DONE, arg=query, timeout=timeout_ms)
+
+
+async def new_pages(browser, args: argparse.Namespace, record: Record) -> list:
+    """One tab per session: all in one browser context (they share its HTTP and code caches, like a user's many
+    tabs), or each in a context of its own with --contexts each. Every tab's page errors are counted."""
+    options = {"viewport": {"width": 1024, "height": 768}, "reduced_motion": "reduce"}
+    shared = await browser.new_context(**options) if args.contexts == "one" else None
+    pages = []
+    for _ in range(args.sessions):
+        page = await (shared or await browser.new_context(**options)).new_page()
+        page.set_default_timeout(args.timeout * 1000)
+        page.on("pageerror", lambda error: record.errors.append({"kind": "page", "query": "", "error": str(error)[:300]}))
+        pages.append(page)
+    return pages
+
+
+async def attempt(page, record: Record, kind: str, query: str, step, *step_args) -> bool:
+    """Run one interaction, timing it; note a failure or a Streamlit exception box as an error. True when it worked."""
+    from playwright.async_api import Error as PlaywrightError
+
+    start = time.perf_counter()
+    try:
+        await step(*step_args)
+    except PlaywrightError as error:
+        record.errors.append({"kind": kind, "query": query, "error": str(error).splitlines()[0][:300]})
+        return False
+    record.done(kind, start)
+    for text in await page.evaluate(EXCEPTIONS):
+        record.errors.append({"kind": kind, "query": query, "error": "Streamlit exception: " + " ".join(text.split())})
+    return True
+
+
+async def connect(page, url: str, number: int, args: argparse.Namespace, record: Record) -> bool:
+    """A session's first visit: load the search page's URL (sessions start `--stagger` seconds apart)."""
+    await asyncio.sleep(number * args.stagger)
+    return await attempt(page, record, "first load", "", open_search_page, page, url, True, args.timeout * 1000)
+
+
+async def session(page, url: str, number: int, deadline: float, connected: bool, args: argparse.Namespace, record: Record) -> None:
+    """One user: search for a query, then show it on the map, again and again until the deadline.
+
+    The session moves through the app's sidebar like a user, or loads every page's URL with --page-loads; after
+    an error it starts again from a fresh load of the search page.
+    """
+    timeout_ms = args.timeout * 1000
+    turn, fresh = 0, not connected
+    while time.perf_counter() < deadline:
+        query = QUERIES[(number * 7 + turn) % len(QUERIES)]
+        turn += 1
+        kind = "first load" if fresh else "search page"
+        fresh = not (
+            await attempt(page, record, kind, query, open_search_page, page, url, fresh or args.page_loads, timeout_ms)
+            and await attempt(page, record, "search", query, search, page, query, timeout_ms)
+            and await attempt(page, record, "map", query, open_map, page, url, query, args.page_loads, timeout_ms)
+        )
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile of the values, None when there are none."""
+    return float(np.percentile(values, q)) if values else None
+
+
+def summary(record: Record, memory: Memory, extra: dict) -> dict:
+    """Every figure of the run as one JSON-ready dict."""
+    wall = max((start + took for _, start, took in record.interactions), default=0.0)
+    per_kind = {}
+    for kind in KINDS:
+        times = [took for k, _, took in record.interactions if k == kind]
+        per_kind[kind] = {"count": len(times), "p50_s": percentile(times, 50), "p95_s": percentile(times, 95)}
+        per_kind[kind]["max_s"] = max(times, default=None)
+    during = [value for _, value in memory.samples]
+    growth = []
+    for share in (0.25, 0.5, 0.75, 1.0):
+        moment = extra["load_seconds"] * share
+        near = [value for at, value in memory.samples if at <= moment]
+        rss = near[-1] if near else None
+        growth.append({"share": share, "at_s": round(moment, 1), "queries": record.queries_by(moment), "rss_mb": rss})
+    return {
+        **extra,
+        "interactions": len(record.interactions),
+        "queries_served": record.queries_by(float("inf")),
+        "errors": len(record.errors),
+        "error_examples": record.errors[:10],
+        "per_kind": per_kind,
+        "last_interaction_end_s": round(wall, 1),
+        "rss_mb": {**extra["rss_mb"], "peak": max(during, default=None)},
+        "rss_vs_queries": growth,
+    }
+
+
+def show(figures: dict) -> None:
+    """Print the figures as a few plain lines and a table."""
+
+    def mb(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:,.0f} MB"
+
+    def secs(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    print(f"server: {figures['url']} ({figures['models']}); machine: {figures['cores']} cores")
+    print(f"sessions: {figures['sessions']} ({figures['contexts']}), {figures['connected']} connected by {figures['load_started_s']} s")
+    print(f"load: {figures['seconds']:g} s from then; the last interaction ended at {figures['last_interaction_end_s']} s")
+    print(f"interactions: {figures['interactions']}, queries served: {figures['queries_served']}, errors: {figures['errors']}")
+    for error in figures["error_examples"]:
+        print(f"  error ({error['kind']}, {error['query']!r}): {error['error']}")
+    print(f"{'interaction':<12} {'count':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    for kind, row in figures["per_kind"].items():
+        print(f"{kind:<12} {row['count']:>6} {secs(row['p50_s']):>7} {secs(row['p95_s']):>7} {secs(row['max_s']):>7}")
+    rss = figures["rss_mb"]
+    print(
+        f"server RSS: started {mb(rss['started'])}, before load {mb(rss['before'])}, peak {mb(rss['peak'])}, "
+        f"after {figures['idle_seconds']} s idle {mb(rss['after'])}"
+    )
+    print("server RSS vs queries served:")
+    for point in figures["rss_vs_queries"]:
+        print(f"  {point['share']:>4.0%} of the run ({point['at_s']:>5.1f} s): {point['queries']:>5} queries, RSS {mb(point['rss_mb'])}")
+    cores = figures["cores"] * figures["load_seconds"]
+    for who, name in (("server", "server"), ("generator", "load generator (script, Playwright, Chromium)")):
+        cpu = figures[f"{who}_cpu_seconds"]
+        if cpu is not None:
+            each = cpu / max(figures["interactions"], 1)
+            print(f"{name} CPU during the run: {cpu:.1f} s ({cpu / cores:.0%} of all cores; {each:.2f} s per interaction)")
+
+
+async def drive(url: str, args: argparse.Namespace, memory: Memory) -> tuple[Record, dict]:
+    """Warm the server up, run the sessions while sampling memory, close them and sample again after an idle pause."""
+    from playwright.async_api import async_playwright
+
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-extensions", "--disable-background-networking", "--no-first-run"]
+    flags += ["--blink-settings=imagesEnabled=false", "--disable-renderer-backgrounding", "--disable-background-timer-throttling"]
+    rss = {"started": memory.rss()}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=args.chromium, args=flags)
+        warm = await browser.new_page()
+        await warm.goto(url + "/map?" + urlencode({"q": QUERIES[0]}))
+        await warm.wait_for_function(MAP_DONE, arg=QUERIES[0], timeout=args.timeout * 1000)
+        await warm.close()
+        await asyncio.sleep(2)
+        rss["before"] = memory.rss()
+        record = Record()
+        cpu_before, browser_before = memory.cpu_seconds(), generator_cpu_seconds(memory.process)
+        stop = asyncio.Event()
+        sampler = asyncio.create_task(memory.sample_every_second(record, stop))
+        pages = await new_pages(browser, args, record)
+        connected = await asyncio.gather(*(connect(page, url, n, args, record) for n, page in enumerate(pages)))
+        load_started = time.perf_counter()
+        deadline = load_started + args.seconds
+        await asyncio.gather(
+            *(session(page, url, n, deadline, ok, args, record) for n, (page, ok) in enumerate(zip(pages, connected, strict=True)))
+        )
+        load_seconds = time.perf_counter() - record.started
+        cpu_after, browser_after = memory.cpu_seconds(), generator_cpu_seconds(memory.process)
+        stop.set()
+        await sampler
+        await browser.close()
+    await asyncio.sleep(args.idle)
+    rss["after"] = memory.rss()
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    browser_cpu = None if browser_before is None or browser_after is None else browser_after - browser_before
+    measured = {"rss_mb": rss, "load_seconds": round(load_seconds, 1), "server_cpu_seconds": cpu, "generator_cpu_seconds": browser_cpu}
+    return record, measured | {"connected": sum(connected), "load_started_s": round(load_started - record.started, 1)}
+
+
+def main() -> None:
+    """Parse the options, start or attach to a server, run the load and report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions (default 20)")
+    parser.add_argument("--seconds", type=float, default=60, help="how long sessions keep starting interactions (default 60)")
+    parser.add_argument("--models", type=Path, default=REPO / "models", help="MODELS_DIR for the server this script starts")
+    parser.add_argument("--url", help="attach to this running server instead of starting one")
+    parser.add_argument("--pid", type=int, help="with --url: the server's process id, to sample its memory")
+    parser.add_argument("--timeout", type=int, default=60, help="seconds one interaction may take before it counts as an error")
+    parser.add_argument("--idle", type=float, default=10, help="idle seconds after the load before the last memory sample")
+    parser.add_argument("--contexts", choices=("one", "each"), default="one", help="sessions' tabs share one browser context, or not")
+    parser.add_argument("--page-loads", action="store_true", help="load every page by its URL instead of using the sidebar")
+    parser.add_argument("--stagger", type=float, default=0.5, help="seconds between session starts (default 0.5)")
+    parser.add_argument("--chromium", default=CHROMIUM, help="Chromium executable")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+
+    server = None
+    if args.url:
+        url = args.url.rstrip("/")
+        wait_healthy(url)
+        process = psutil.Process(args.pid) if args.pid else None
+    else:
+        server, url = start_server(args.models)
+        process = psutil.Process(server.pid)
+    memory = Memory(process)
+    try:
+        record, measured = asyncio.run(drive(url, args, memory))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    extra = {"url": url, "models": str(args.models) if server else "attached", "cores": os.cpu_count(), "sessions": args.sessions}
+    extra["contexts"] = "tabs of one browser context" if args.contexts == "one" else "a browser context each"
+    extra |= {"seconds": args.seconds, "idle_seconds": args.idle, **measured}
+    figures = summary(record, memory, extra)
+    figures["rss_samples"] = [{"at_s": round(at, 1), "rss_mb": round(value, 1)} for at, value in memory.samples]
+    show(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+    sys.exit(1 if figures["errors"] else 0)
+
+
+if __name__ == "__main__":
+    main()
