@@ -1,5 +1,6 @@
 """Hostile text in papers and links stays text in a real Chromium: search, paper, topics and map pages, hover labels too."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from lib.demo import generate_demo_records
@@ -74,6 +76,9 @@ POSITIONS = """(points) => {
 }"""
 
 
+# Whether a hover label shows this text: labels follow the mouse a moment later, and points passed on the way
+# show theirs first.
+HOVER_SHOWS = "text => [...document.querySelectorAll('.hoverlayer .hovertext')].some(node => node.textContent.includes(text))"
 # Whether the page's visible text (word joiners dropped) contains a string.
 VISIBLE_TEXT = "text => document.body.innerText.replaceAll('\\u2060', '').includes(text)"
 
@@ -234,7 +239,7 @@ def _zoom_onto(page, point: list[float], gap: float) -> tuple[float, float]:
 
 def _hover_texts(page, engine, rows: list[int], others: list[tuple[float, float]] = ()) -> list[str]:
     """Move the mouse onto each paper's map point, zoomed in where its neighbours are too close, and collect the
-    hover label's text; the page must stay inert all along."""
+    hover layer's text once it shows the paper's title (or after 5 s); the page must stay inert all along."""
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     texts = []
     for row in rows:
@@ -246,9 +251,10 @@ def _hover_texts(page, engine, rows: list[int], others: list[tuple[float, float]
         assert 0 < x < VIEWPORT["width"] and 0 < y < VIEWPORT["height"], "the point is off screen"
         page.mouse.move(x + 25, y + 25)
         page.mouse.move(x, y, steps=3)
-        label = page.locator(".hoverlayer .hovertext").first
-        label.wait_for(timeout=5000)
-        texts.append(" ".join(label.text_content().split()))
+        title = " ".join(engine.papers.iloc[row]["title"].split())[:60]
+        with contextlib.suppress(PlaywrightTimeoutError):
+            page.wait_for_function(HOVER_SHOWS, arg=title, timeout=5000)
+        texts.append(" ".join(page.locator(".hoverlayer").first.text_content().split()))
         assert page.evaluate(INERT_CHECK) == []
     return texts
 
