@@ -1,10 +1,24 @@
-"""Load test: many real browser sessions on one Streamlit server; time per interaction, errors, server memory.
+"""Load test: many concurrent sessions on one Streamlit server; time per interaction, errors, server memory.
 
-Not a CI test. Starts `streamlit run app.py` on a free port with MODELS_DIR=--models (default: models/ in the
-repository), or attaches to a running server with --url (give --pid to sample its memory). One headless Chromium
-opens --sessions tabs, each its own Streamlit session (tabs of one browser context by default, sharing its caches
-like one user's many tabs; --contexts each gives every session a context of its own). Every session first loads
-the search page (`first load`, sessions --stagger seconds apart); then, for --seconds, each repeatedly
+Not a CI test. Two kinds of client (--clients):
+
+* `ws` (default): every session is a Streamlit websocket client that speaks the app's own protocol, as the
+  frontend does: it opens `/_stcore/stream`, sends `BackMsg.rerun_script` with the page and query string a
+  browser would send and reads the `ForwardMsg`s up to `script_finished`, reporting the messages it has cached
+  so that the server may send references instead, like a browser. It needs little CPU, so on a small machine the
+  figures measure the server. After a first load of the search page (`first load`) each session repeatedly runs
+  the search page with `q=<query>` (`search`) and then the map page with the same query (`map`), each query
+  taken from a shuffled list of paper titles of the model sets under --models (so many distinct queries fill the
+  server's caches). Errors are timeouts, closed connections, runs that do not finish successfully, pages not
+  found, and exception or error elements in a run's deltas.
+* `browser`: real browser sessions, described below.
+
+The script starts `streamlit run app.py` on a free port with MODELS_DIR=--models (default: models/ in the
+repository; without file watching, so that edits made during the run do not reload modules), or attaches to a
+running server with --url (give --pid to sample its memory). In browser mode one headless Chromium opens
+--sessions tabs, each its own Streamlit session (tabs of one browser context by default, sharing its caches like
+one user's many tabs; --contexts each gives every session a context of its own). Every session first loads the
+search page (`first load`, sessions --stagger seconds apart, as in ws mode); then, for --seconds, each repeatedly
 
 * goes to the search page through the sidebar (`search page`),
 * types a query into the search box, presses Enter and waits for the results (`search`),
@@ -14,12 +28,14 @@ the search page (`first load`, sessions --stagger seconds apart); then, for --se
 --page-loads loads every page by its URL instead (`/`, `/map?q=...`), which costs the browser far more. After an
 error a session starts again from a fresh load of the search page.
 
-Errors are timeouts (--timeout), page errors and Streamlit exception boxes. The server's resident memory (its
-process and children) is sampled before the load, every second during it and after an idle pause; the CPU time of
-the server and of the load generator (this script, Playwright, Chromium) is measured too, as on a small machine
-the browser may be what limits the figures. Prints the figures and exits 1 when any interaction failed.
+Browser errors are timeouts (--timeout), page errors and Streamlit exception boxes. In both modes the server's
+resident memory (its process and children) is sampled before the load, every second during it and after an idle
+pause; the CPU time of the server and of the load generator (this script, and in browser mode Playwright and
+Chromium) is measured too, as on a small machine the browser may be what limits the figures. Both modes print the
+same figures (plus queries per second) and exit 1 when any interaction failed.
 
-    python scripts/load_test.py [--sessions 20] [--seconds 60] [--models DIR | --url URL [--pid PID]] [--json OUT]
+    python scripts/load_test.py [--clients ws|browser] [--sessions 20] [--seconds 60]
+                                [--models DIR | --url URL [--pid PID]] [--json OUT]
 """
 
 from __future__ import annotations
@@ -29,6 +45,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -107,6 +124,7 @@ class Record:
     started: float = field(default_factory=time.perf_counter)
     interactions: list[tuple[str, float, float]] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    distinct: set[str] = field(default_factory=set)
 
     def done(self, kind: str, start: float) -> None:
         """Note one finished interaction that began at `start` (perf_counter)."""
@@ -198,7 +216,8 @@ def start_server(models: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "MODELS_DIR": str(models)}
     args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port)]
-    args += ["--browser.gatherUsageStats", "false"]
+    # A fixed snapshot of the code: no reloading of modules that change on disk while the load runs.
+    args += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     process = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url)
@@ -290,6 +309,196 @@ async def session(page, url: str, number: int, deadline: float, connected: bool,
         )
 
 
+def title_queries(models: Path, limit: int = 20_000, seed: int = 5) -> list[str]:
+    """Distinct queries made of the first words of paper titles in the model sets under `models`, shuffled.
+
+    Falls back to the fixed QUERIES when no papers can be read (say, with --url and no local models).
+    """
+    import pyarrow.parquet as pq
+
+    titles: set[str] = set()
+    for table in sorted(models.glob("*/papers.parquet")):
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            for title in pq.read_table(table, columns=["title"]).column("title").to_pylist():
+                words = " ".join(str(title or "").split()[:8])
+                if len(words) > 10:
+                    titles.add(words.lower())
+    queries = sorted(titles)
+    random.Random(seed).shuffle(queries)
+    return queries[:limit] or list(QUERIES)
+
+
+class RunFailed(Exception):
+    """A script run that did not end well: its first problem, as text."""
+
+
+class StreamClient:
+    """One Streamlit session over the app's websocket, driven like the frontend drives it."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.cached: set[str] = set()
+
+    @classmethod
+    async def open(cls, url: str, timeout: float) -> StreamClient:
+        """Connect to `/_stcore/stream`, offering the `streamlit` subprotocol as the frontend does."""
+        import websockets
+
+        stream = url.replace("http", "ws", 1) + "/_stcore/stream"
+        connection = await websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=timeout)
+        return cls(connection)
+
+    async def run(self, page: str, query: str, timeout: float) -> None:
+        """Rerun the app on a page (its URL path, "" for the default) with a query string, as a page load would;
+        return when the run has finished successfully, raise RunFailed otherwise."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        message = BackMsg()
+        state = message.rerun_script
+        state.query_string = urlencode({"q": query}) if query else ""
+        state.page_name = page
+        state.cached_message_hashes.extend(sorted(self.cached))
+        await self.connection.send(message.SerializeToString())
+        deadline = time.perf_counter() + timeout
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise RunFailed(f"no script_finished within {timeout:g} s")
+            try:
+                data = await asyncio.wait_for(self.connection.recv(), remaining)
+            except TimeoutError:
+                raise RunFailed(f"no script_finished within {timeout:g} s") from None
+            reply = ForwardMsg()
+            reply.ParseFromString(data)
+            if reply.metadata.cacheable and reply.hash:
+                self.cached.add(reply.hash)
+            kind = reply.WhichOneof("type")
+            if kind == "delta":
+                problem = element_problem(reply)
+                if problem:
+                    raise RunFailed(problem)
+            elif kind == "page_not_found":
+                raise RunFailed(f"page not found: {page!r}")
+            elif kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(reply.script_finished)
+                if status == "FINISHED_SUCCESSFULLY":
+                    return
+                if status != "FINISHED_EARLY_FOR_RERUN":
+                    raise RunFailed(f"script finished with {status}")
+
+    async def close(self) -> None:
+        """Close the websocket; the server then ends the session."""
+        with contextlib.suppress(Exception):
+            await self.connection.close()
+
+
+def element_problem(reply) -> str | None:
+    """The text of an exception or error box a delta adds, None when it adds neither."""
+    from streamlit.proto.Alert_pb2 import Alert
+
+    element = reply.delta.new_element
+    kind = element.WhichOneof("type") if reply.delta.WhichOneof("type") == "new_element" else None
+    if kind == "exception":
+        return f"Streamlit exception: {element.exception.type}: {element.exception.message}"[:300]
+    if kind == "alert" and element.alert.format == Alert.ERROR:
+        return "Streamlit error box: " + " ".join(element.alert.body.split())[:280]
+    return None
+
+
+async def ws_attempt(client: StreamClient | None, record: Record, kind: str, page: str, query: str, timeout: float) -> bool:
+    """Run one interaction over the websocket, timing it; note a failure as an error. True when it worked."""
+    import websockets
+
+    start = time.perf_counter()
+    try:
+        if client is None:
+            raise RunFailed("not connected")
+        await client.run(page, query, timeout)
+    except (RunFailed, websockets.WebSocketException, OSError) as error:
+        record.errors.append({"kind": kind, "query": query, "error": f"{type(error).__name__}: {error}"[:300]})
+        return False
+    record.done(kind, start)
+    if query:
+        record.distinct.add(query)
+    return True
+
+
+async def ws_connect(url: str, number: int, args: argparse.Namespace, record: Record) -> StreamClient | None:
+    """A session's first visit: open the websocket and run the search page without a query."""
+    import websockets
+
+    await asyncio.sleep(number * args.stagger)
+    start = time.perf_counter()
+    try:
+        client = await StreamClient.open(url, args.timeout)
+    except (websockets.WebSocketException, OSError, TimeoutError) as error:
+        record.errors.append({"kind": "first load", "query": "", "error": f"{type(error).__name__}: {error}"[:300]})
+        return None
+    ok = await ws_attempt(client, record, "first load", "", "", args.timeout - (time.perf_counter() - start))
+    return client if ok else await ws_reopen(client)
+
+
+async def ws_reopen(client: StreamClient | None) -> None:
+    """Close a session that failed, so that it starts again from a fresh connection."""
+    if client is not None:
+        await client.close()
+
+
+async def ws_session(
+    url: str, client: StreamClient | None, number: int, deadline: float, queries: list[str], args: argparse.Namespace, record: Record
+) -> None:
+    """One user: search for a query, then show it on the map, with a new query every turn, until the deadline.
+
+    Sessions take queries from the shared list in turn, so no two sessions search the same query at once and the
+    server sees as many distinct queries as possible. After an error the session reconnects.
+    """
+    turn = 0
+    while time.perf_counter() < deadline:
+        query = queries[(turn * args.sessions + number) % len(queries)]
+        turn += 1
+        if client is None:
+            await asyncio.sleep(1)
+            client = await ws_connect(url, 0, args, record)
+            continue
+        if not (
+            await ws_attempt(client, record, "search", "", query, args.timeout)
+            and await ws_attempt(client, record, "map", "map", query, args.timeout)
+        ):
+            client = await ws_reopen(client)
+    await ws_reopen(client)
+
+
+async def drive_ws(url: str, args: argparse.Namespace, memory: Memory) -> tuple[Record, dict]:
+    """Warm the server up, run the websocket sessions while sampling memory, close them and sample again after an idle pause."""
+    queries = title_queries(args.models)
+    rss = {"started": memory.rss()}
+    warm = await StreamClient.open(url, args.timeout)
+    await warm.run("map", QUERIES[0], args.timeout)
+    await warm.close()
+    await asyncio.sleep(2)
+    rss["before"] = memory.rss()
+    record = Record()
+    cpu_before, own_before = memory.cpu_seconds(), generator_cpu_seconds(memory.process)
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(memory.sample_every_second(record, stop))
+    clients = await asyncio.gather(*(ws_connect(url, n, args, record) for n in range(args.sessions)))
+    load_started = time.perf_counter()
+    deadline = load_started + args.seconds
+    await asyncio.gather(*(ws_session(url, client, n, deadline, queries, args, record) for n, client in enumerate(clients)))
+    load_seconds = time.perf_counter() - record.started
+    cpu_after, own_after = memory.cpu_seconds(), generator_cpu_seconds(memory.process)
+    stop.set()
+    await sampler
+    await asyncio.sleep(args.idle)
+    rss["after"] = memory.rss()
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    own_cpu = None if own_before is None or own_after is None else own_after - own_before
+    measured = {"rss_mb": rss, "load_seconds": round(load_seconds, 1), "server_cpu_seconds": cpu, "generator_cpu_seconds": own_cpu}
+    extra = {"connected": sum(client is not None for client in clients), "load_started_s": round(load_started - record.started, 1)}
+    return record, measured | extra | {"query_pool": len(queries)}
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """The q-th percentile of the values, None when there are none."""
     return float(np.percentile(values, q)) if values else None
@@ -301,6 +510,8 @@ def summary(record: Record, memory: Memory, extra: dict) -> dict:
     per_kind = {}
     for kind in KINDS:
         times = [took for k, _, took in record.interactions if k == kind]
+        if not times and kind == "search page" and extra["clients"] == "ws":
+            continue
         per_kind[kind] = {"count": len(times), "p50_s": percentile(times, 50), "p95_s": percentile(times, 95)}
         per_kind[kind]["max_s"] = max(times, default=None)
     during = [value for _, value in memory.samples]
@@ -314,6 +525,8 @@ def summary(record: Record, memory: Memory, extra: dict) -> dict:
         **extra,
         "interactions": len(record.interactions),
         "queries_served": record.queries_by(float("inf")),
+        "queries_per_second": record.queries_by(float("inf")) / extra["load_seconds"] if extra["load_seconds"] else None,
+        "distinct_queries": len(record.distinct) or None,
         "errors": len(record.errors),
         "error_examples": record.errors[:10],
         "per_kind": per_kind,
@@ -332,10 +545,15 @@ def show(figures: dict) -> None:
     def secs(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
 
-    print(f"server: {figures['url']} ({figures['models']}); machine: {figures['cores']} cores")
+    load = ", ".join(f"{value:.2f}" for value in figures["load_average"])
+    print(f"server: {figures['url']} ({figures['models']}); machine: {figures['cores']} cores, load average {load}")
     print(f"sessions: {figures['sessions']} ({figures['contexts']}), {figures['connected']} connected by {figures['load_started_s']} s")
     print(f"load: {figures['seconds']:g} s from then; the last interaction ended at {figures['last_interaction_end_s']} s")
-    print(f"interactions: {figures['interactions']}, queries served: {figures['queries_served']}, errors: {figures['errors']}")
+    distinct = f" ({figures['distinct_queries']:,} distinct)" if figures["distinct_queries"] else ""
+    print(
+        f"interactions: {figures['interactions']}, queries served: {figures['queries_served']}{distinct}, "
+        f"{figures['queries_per_second']:.1f} queries/s, errors: {figures['errors']}"
+    )
     for error in figures["error_examples"]:
         print(f"  error ({error['kind']}, {error['query']!r}): {error['error']}")
     print(f"{'interaction':<12} {'count':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
@@ -350,7 +568,8 @@ def show(figures: dict) -> None:
     for point in figures["rss_vs_queries"]:
         print(f"  {point['share']:>4.0%} of the run ({point['at_s']:>5.1f} s): {point['queries']:>5} queries, RSS {mb(point['rss_mb'])}")
     cores = figures["cores"] * figures["load_seconds"]
-    for who, name in (("server", "server"), ("generator", "load generator (script, Playwright, Chromium)")):
+    generator = "load generator (this script)" if figures["clients"] == "ws" else "load generator (script, Playwright, Chromium)"
+    for who, name in (("server", "server"), ("generator", generator)):
         cpu = figures[f"{who}_cpu_seconds"]
         if cpu is not None:
             each = cpu / max(figures["interactions"], 1)
@@ -399,9 +618,10 @@ async def drive(url: str, args: argparse.Namespace, memory: Memory) -> tuple[Rec
 def main() -> None:
     """Parse the options, start or attach to a server, run the load and report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions (default 20)")
+    parser.add_argument("--clients", choices=("ws", "browser"), default="ws", help="websocket clients (default) or browser tabs")
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions (default 20)")
     parser.add_argument("--seconds", type=float, default=60, help="how long sessions keep starting interactions (default 60)")
-    parser.add_argument("--models", type=Path, default=REPO / "models", help="MODELS_DIR for the server this script starts")
+    parser.add_argument("--models", type=Path, default=REPO / "models", help="MODELS_DIR of the server; ws queries come from its titles")
     parser.add_argument("--url", help="attach to this running server instead of starting one")
     parser.add_argument("--pid", type=int, help="with --url: the server's process id, to sample its memory")
     parser.add_argument("--timeout", type=int, default=60, help="seconds one interaction may take before it counts as an error")
@@ -423,13 +643,17 @@ def main() -> None:
         process = psutil.Process(server.pid)
     memory = Memory(process)
     try:
-        record, measured = asyncio.run(drive(url, args, memory))
+        record, measured = asyncio.run((drive_ws if args.clients == "ws" else drive)(url, args, memory))
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
     extra = {"url": url, "models": str(args.models) if server else "attached", "cores": os.cpu_count(), "sessions": args.sessions}
+    extra["clients"] = args.clients
     extra["contexts"] = "tabs of one browser context" if args.contexts == "one" else "a browser context each"
+    if args.clients == "ws":
+        extra["contexts"] = "Streamlit websocket clients"
+    extra["load_average"] = os.getloadavg()
     extra |= {"seconds": args.seconds, "idle_seconds": args.idle, **measured}
     figures = summary(record, memory, extra)
     figures["rss_samples"] = [{"at_s": round(at, 1), "rss_mb": round(value, 1)} for at, value in memory.samples]
