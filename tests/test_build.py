@@ -124,7 +124,12 @@ def test_failed_build_leaves_the_existing_set_untouched(demo_model_set: Path, tm
 
 def _start_build(source: Path, target: Path) -> subprocess.Popen:
     args = [PYTHON, "-m", "lib", "build", "--input", str(source), "--out", str(target), "--epochs", "300", "--workers", "1"]
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    # A test runner started in the background inherits SIGINT ignored; the build must see Ctrl-C as a user's would.
+    def interruptible() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=interruptible)
 
 
 def _wait_for_training(target: Path, process: subprocess.Popen) -> Path:
