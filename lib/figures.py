@@ -1,18 +1,38 @@
-"""Plotly figures: the topic map with the query pinned on it, and what a map selection picked."""
+"""Plotly figures: the topic map (points, or a density image of every paper for large sets) with the query pinned on
+it, and what a map selection picked."""
 
 from __future__ import annotations
 
+import base64
+import colorsys
 import html
+import io
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from PIL import Image
 
 from lib.topics import NOISE
 
+# Maps of at most this many papers draw every paper as a point; larger ones draw all papers as a density image
+# (rendered here) under a sample of points for hovering. $MAP_MAX_POINTS overrides it.
 MAX_MAP_POINTS = 50_000
+MAP_POINTS_ENV = "MAP_MAX_POINTS"
+# The density image's longer side in pixels: about twice the chart's, so it stays sharp on dense screens and a zoom.
+RASTER_PIXELS = 1400
+# Sampled papers drawn over the density image, for hover labels and the legend; as SVG, which draws a few thousand
+# points faster than WebGL in a browser without a GPU (scripts/benchmark_map.py).
+HOVER_POINTS = 1000
+# Opacity of the faintest occupied pixel; the densest are opaque (log scale between).
+MIN_PIXEL_ALPHA = 0.3
 NOISE_COLOUR = "#cfcfcf"
+# What the map reads of the papers; taken first, so rows are never copied with their abstracts.
+MAP_COLUMNS = ["id", "title", "x", "y", "cluster"]
+LABEL_SHADOW = "0 0 3px #ffffff, 0 0 2px #ffffff"
 QUERY_PREFIX = "Query"
 HITS_NAME = "Top hits"
 HOVER_TITLE_CHARS = 120
@@ -41,11 +61,127 @@ def hover_ids(ids: Iterable[str]) -> list[list[str]]:
     return [[str(paper_id), plotly_text(str(paper_id))] for paper_id in ids]
 
 
+@dataclass(frozen=True)
+class Extent:
+    """A rectangle of the map in data coordinates."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+
+def map_point_limit() -> int:
+    """The most papers a map draws as points: $MAP_MAX_POINTS when set to a positive integer, else MAX_MAP_POINTS."""
+    value = os.environ.get(MAP_POINTS_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else MAX_MAP_POINTS
+
+
+def topic_colour(cluster: int) -> str:
+    """A topic's colour as #rrggbb: hues a golden angle apart, lightness alternating, noise light grey."""
+    if cluster == NOISE:
+        return NOISE_COLOUR
+    hue = (cluster * 0.618033988749895 + 0.05) % 1.0
+    lightness = (0.42, 0.55, 0.35)[cluster % 3]
+    red, green, blue = colorsys.hls_to_rgb(hue, lightness, 0.75)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def data_extent(x: np.ndarray, y: np.ndarray, pad: float = 0.02) -> Extent:
+    """The points' bounding box widened by `pad` of its size on every side (never empty)."""
+    x0, x1, y0, y1 = float(np.min(x)), float(np.max(x)), float(np.min(y)), float(np.max(y))
+    dx, dy = max(x1 - x0, 1e-9) * pad, max(y1 - y0, 1e-9) * pad
+    return Extent(x0 - dx, x1 + dx, y0 - dy, y1 + dy)
+
+
+def raster_shape(extent: Extent, pixels: int = RASTER_PIXELS) -> tuple[int, int]:
+    """(width, height) of an image of the extent with square pixels and `pixels` on its longer side."""
+    width, height = extent.x1 - extent.x0, extent.y1 - extent.y0
+    if width >= height:
+        return pixels, max(1, round(pixels * height / width))
+    return max(1, round(pixels * width / height)), pixels
+
+
+def rasterise(x: np.ndarray, y: np.ndarray, clusters: np.ndarray, extent: Extent, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Papers per pixel and each pixel's most common cluster (ties to the lower id; -2 where empty), row 0 at the top.
+
+    Points outside the extent are left out; points on its right or top edge fall in the last pixel.
+    """
+    x, y, clusters = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), np.asarray(clusters, dtype=np.int64)
+    inside = (x >= extent.x0) & (x <= extent.x1) & (y >= extent.y0) & (y <= extent.y1)
+    x, y, clusters = x[inside], y[inside], clusters[inside]
+    column = np.minimum(((x - extent.x0) / (extent.x1 - extent.x0) * width).astype(np.int64), width - 1)
+    row = height - 1 - np.minimum(((y - extent.y0) / (extent.y1 - extent.y0) * height).astype(np.int64), height - 1)
+    pixel = row * width + column
+    counts = np.bincount(pixel, minlength=width * height).reshape(height, width)
+    dominant = np.full(width * height, -2, dtype=np.int64)
+    if len(pixel):
+        ids, codes = np.unique(clusters, return_inverse=True)
+        pairs, pair_counts = np.unique(pixel * len(ids) + codes, return_counts=True)
+        pair_pixel, pair_code = np.divmod(pairs, len(ids))
+        order = np.lexsort((-pair_code, pair_counts, pair_pixel))
+        last = np.r_[pair_pixel[order][1:] != pair_pixel[order][:-1], True]
+        winners = order[last]
+        dominant[pair_pixel[winners]] = ids[pair_code[winners]]
+    return counts, dominant.reshape(height, width)
+
+
+def density_rgba(counts: np.ndarray, dominant: np.ndarray) -> np.ndarray:
+    """An RGBA image: each pixel in its dominant topic's colour, opacity rising with the log of its paper count."""
+    rgba = np.zeros((*counts.shape, 4), dtype=np.uint8)
+    occupied = counts > 0
+    if not occupied.any():
+        return rgba
+    ids, codes = np.unique(dominant[occupied], return_inverse=True)
+    palette = np.array([_rgb(topic_colour(int(c))) for c in ids], dtype=np.uint8)
+    rgba[occupied, :3] = palette[codes]
+    level = np.log1p(counts[occupied]) / np.log1p(counts.max())
+    rgba[occupied, 3] = np.round(255 * (MIN_PIXEL_ALPHA + (1 - MIN_PIXEL_ALPHA) * level)).astype(np.uint8)
+    return rgba
+
+
+def png_data_uri(rgba: np.ndarray) -> str:
+    """An RGBA array as a PNG data URI."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def density_image(papers: pd.DataFrame, extent: Extent, pixels: int = RASTER_PIXELS, hole: Extent | None = None) -> dict:
+    """A Plotly layout image of every paper in the extent, placed in data coordinates; pixels inside `hole` left clear."""
+    width, height = raster_shape(extent, pixels)
+    counts, dominant = rasterise(papers["x"].to_numpy(), papers["y"].to_numpy(), papers["cluster"].to_numpy(), extent, width, height)
+    rgba = density_rgba(counts, dominant)
+    if hole is not None:
+        columns = extent.x0 + (np.arange(width) + 0.5) * (extent.x1 - extent.x0) / width
+        rows = extent.y1 - (np.arange(height) + 0.5) * (extent.y1 - extent.y0) / height
+        inside = ((rows >= hole.y0) & (rows <= hole.y1))[:, None] & ((columns >= hole.x0) & (columns <= hole.x1))[None, :]
+        rgba[inside, 3] = 0
+    return {
+        "source": png_data_uri(rgba),
+        "xref": "x",
+        "yref": "y",
+        "x": extent.x0,
+        "y": extent.y1,
+        "sizex": extent.x1 - extent.x0,
+        "sizey": extent.y1 - extent.y0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "sizing": "stretch",
+        "layer": "below",
+    }
+
+
 def map_sample(papers: pd.DataFrame, limit: int = MAX_MAP_POINTS, seed: int = 0) -> pd.DataFrame:
     """At most `limit` papers for drawing, the same ones every time."""
     if len(papers) <= limit:
         return papers
-    return papers.sample(n=limit, random_state=seed)
+    rows = np.sort(np.random.default_rng(seed).choice(len(papers), size=limit, replace=False))
+    return papers.iloc[rows]
 
 
 def legend_name(cluster: int, label: str) -> str:
@@ -53,86 +189,134 @@ def legend_name(cluster: int, label: str) -> str:
     return "unclustered" if cluster == NOISE else f"{cluster}: {label}"
 
 
-def _focus_ranges(papers: pd.DataFrame, cluster: int) -> dict:
+def _focus_extent(papers: pd.DataFrame, cluster: int) -> Extent | None:
     members = papers.loc[papers["cluster"] == cluster, ["x", "y"]]
     if members.empty:
-        return {}
+        return None
     low, high = members.quantile(0.01), members.quantile(0.99)
     pad = max(float((high - low).max()) * 0.25, 0.5)
-    return {"xaxis_range": [low["x"] - pad, high["x"] + pad], "yaxis_range": [low["y"] - pad, high["y"] + pad]}
+    return Extent(float(low["x"] - pad), float(high["x"] + pad), float(low["y"] - pad), float(high["y"] + pad))
 
 
-def topic_map(papers: pd.DataFrame, labels: dict[int, str], pin: QueryPin | None = None, focus: int | None = None) -> go.Figure:
-    """A WebGL scatter of papers coloured by topic (noise light grey), labels at topic centres, the query as a star."""
-    shown = map_sample(papers)
-    figure = go.Figure()
+def _point_traces(shown: pd.DataFrame, labels: dict[int, str], sample: bool) -> list[go.Scattergl | go.Scatter]:
+    """One trace per topic: every paper in WebGL, or (sample) a few in SVG in the colours of the density image."""
+    traces = []
     for cluster, group in shown.groupby("cluster", sort=True):
         cluster = int(cluster)
         name = plotly_text(legend_name(cluster, labels.get(cluster, "")))
         noise = cluster == NOISE
-        figure.add_trace(
-            go.Scattergl(
+        colour = {"color": topic_colour(cluster)} if sample or noise else {}
+        kind = go.Scatter if sample else go.Scattergl
+        traces.append(
+            kind(
                 x=group["x"],
                 y=group["y"],
                 mode="markers",
                 name=name,
-                marker={"size": 4, "opacity": 0.35 if noise else 0.75, **({"color": NOISE_COLOUR} if noise else {})},
+                marker={"size": 4, "opacity": 0.35 if noise else 0.75, **colour},
                 customdata=hover_ids(group["id"]),
                 text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in group["title"]],
                 hovertemplate="%{text}<br>%{customdata[1]}<extra>" + name + "</extra>",
             )
         )
-    clustered = papers[papers["cluster"] != NOISE]
+    return traces
+
+
+def _label_trace(papers: pd.DataFrame, labels: dict[int, str]) -> go.Scatter:
+    clustered = papers.loc[papers["cluster"] != NOISE, ["x", "y", "cluster"]]
     largest = clustered["cluster"].value_counts().index[:MAX_MAP_LABELS]
     centres = clustered[clustered["cluster"].isin(largest)].groupby("cluster")[["x", "y"]].median()
-    figure.add_trace(
-        go.Scatter(
-            x=centres["x"],
-            y=centres["y"],
-            mode="text",
-            name="topic labels",
-            text=[plotly_text(labels.get(int(c), "")) for c in centres.index],
-            textfont={"size": 11, "color": "#1f2933"},
-            hoverinfo="skip",
-            showlegend=False,
-        )
+    return go.Scatter(
+        x=centres["x"],
+        y=centres["y"],
+        mode="text",
+        name="topic labels",
+        text=[plotly_text(labels.get(int(c), "")) for c in centres.index],
+        textfont={"size": 11, "color": "#1f2933", "shadow": LABEL_SHADOW},
+        hoverinfo="skip",
+        showlegend=False,
     )
-    if pin is not None:
-        hits = papers.iloc[list(pin.hit_rows)]
-        figure.add_trace(
-            go.Scatter(
-                x=hits["x"],
-                y=hits["y"],
-                mode="markers",
-                name=HITS_NAME,
-                marker={"size": 11, "color": "rgba(0,0,0,0)", "line": {"width": 2, "color": "#d62728"}},
-                customdata=hover_ids(hits["id"]),
-                text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in hits["title"]],
-                hovertemplate="%{text}<br>%{customdata[1]}<extra>top hit</extra>",
-            )
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=[pin.x],
-                y=[pin.y],
-                mode="markers",
-                name=plotly_text(f"{pin.label}: {pin.text[:40]}"),
-                marker={"symbol": "star", "size": 24, "color": "#111111", "line": {"width": 2, "color": "#ffd400"}},
-                text=[plotly_text(pin.text[:HOVER_TITLE_CHARS])],
-                hovertemplate="%{text}<extra>" + plotly_text(pin.label) + "</extra>",
-            )
-        )
+
+
+def base_map(papers: pd.DataFrame, labels: dict[int, str], focus: int | None = None, max_points: int | None = None) -> go.Figure:
+    """The map without a query: papers coloured by topic, labels at topic centres, zoomed onto `focus` if given.
+
+    Up to `max_points` papers (map_point_limit() by default) every paper is a WebGL point. Beyond, every paper is
+    counted into a density image drawn under the chart (sharper over the focused topic) with HOVER_POINTS sampled
+    papers on top for hover labels; selections are resolved against all papers with lib.selection either way.
+    """
+    limit = map_point_limit() if max_points is None else max_points
+    papers = papers[MAP_COLUMNS]
+    dense = len(papers) > limit
+    focused = _focus_extent(papers, focus) if focus is not None else None
+    figure = go.Figure()
+    if dense:
+        extent = data_extent(papers["x"].to_numpy(), papers["y"].to_numpy())
+        images = [density_image(papers, extent, hole=focused)]
+        if focused is not None:
+            images.append(density_image(papers, focused))
+        figure.update_layout(images=images)
+        for trace in _point_traces(map_sample(papers, HOVER_POINTS), labels, sample=True):
+            figure.add_trace(trace)
+    else:
+        for trace in _point_traces(papers, labels, sample=False):
+            figure.add_trace(trace)
+    figure.add_trace(_label_trace(papers, labels))
+    if focused is not None:
+        ranges = {"xaxis_range": [focused.x0, focused.x1], "yaxis_range": [focused.y0, focused.y1]}
+    elif dense:
+        ranges = {"xaxis_range": [extent.x0, extent.x1], "yaxis_range": [extent.y0, extent.y1]}
+    else:
+        ranges = {}
     figure.update_layout(
         height=680,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
-        legend={"itemsizing": "constant", "font": {"size": 11}},
+        # Over a density image a legend click could hide only the sample of points, so the legend is a key there.
+        legend={"itemsizing": "constant", "font": {"size": 11}, **({"itemclick": False, "itemdoubleclick": False} if dense else {})},
         dragmode="select",
         uirevision=f"focus-{focus}",
-        **(_focus_ranges(papers, focus) if focus is not None else {}),
+        **ranges,
     )
     return figure
+
+
+def pin_query(figure: go.Figure, papers: pd.DataFrame, pin: QueryPin) -> go.Figure:
+    """Add the query's star and red rings around its top hits to a map."""
+    hits = papers[MAP_COLUMNS].iloc[list(pin.hit_rows)]
+    figure.add_trace(
+        go.Scatter(
+            x=hits["x"],
+            y=hits["y"],
+            mode="markers",
+            name=HITS_NAME,
+            marker={"size": 11, "color": "rgba(0,0,0,0)", "line": {"width": 2, "color": "#d62728"}},
+            customdata=hover_ids(hits["id"]),
+            text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in hits["title"]],
+            hovertemplate="%{text}<br>%{customdata[1]}<extra>top hit</extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[pin.x],
+            y=[pin.y],
+            mode="markers",
+            name=plotly_text(f"{pin.label}: {pin.text[:40]}"),
+            marker={"symbol": "star", "size": 24, "color": "#111111", "line": {"width": 2, "color": "#ffd400"}},
+            text=[plotly_text(pin.text[:HOVER_TITLE_CHARS])],
+            hovertemplate="%{text}<extra>" + plotly_text(pin.label) + "</extra>",
+        )
+    )
+    return figure
+
+
+def topic_map(
+    papers: pd.DataFrame, labels: dict[int, str], pin: QueryPin | None = None, focus: int | None = None, max_points: int | None = None
+) -> go.Figure:
+    """The topic map (see base_map) with the query pinned on it when given."""
+    figure = base_map(papers, labels, focus, max_points)
+    return figure if pin is None else pin_query(figure, papers, pin)
 
 
 def selection_points(event: object) -> list[dict]:

@@ -1,11 +1,24 @@
-"""Topic map page: every paper as a point coloured by topic, the query pinned on it, selections listed."""
+"""Topic map page: every paper coloured by topic, the query pinned on it, selections listed."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from lib.figures import QueryPin, selected_ids, selection_points, topic_map
+from lib.figures import QueryPin, base_map, pin_query, selected_ids, selection_points
 from lib.search import MAX_QUERY_CHARS, prepare_query
+from lib.selection import selected_rows
 from lib.text import markdown_literal
-from pages.common import cached_search, choose_engine, engine_key, set_url, url_index, url_value
+from pages.common import cached_engine, cached_search, choose_engine, engine_key, set_url, url_index, url_value
+
+# A selection may hold a million papers: the table lists this many of them.
+MAX_LISTED = 1000
+
+
+@st.cache_data(max_entries=32, show_spinner="Drawing the map…")
+def cached_base_map(path: str, created_at: str | None, focus: int | None) -> dict:
+    """The map without a query, per model set and focus, as a plain dict."""
+    engine = cached_engine(path, created_at)
+    return base_map(engine.papers, {topic["id"]: topic["label"] for topic in engine.topics}, focus).to_dict()
+
 
 st.title("Topic map")
 engine = choose_engine()
@@ -21,7 +34,8 @@ if engine is not None:
     )
     prepared = prepare_query(query)
     set_url(q=prepared.text, focus=focus)
-    pin = None
+    # Built from the same dict every run, the chart's spec is the same, so Streamlit keeps its selection across reruns.
+    figure = go.Figure(cached_base_map(*engine_key(engine), focus))
     if prepared.truncated:
         st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is placed on the map.")
     if prepared.text:
@@ -30,14 +44,24 @@ if engine is not None:
             st.warning("None of these words is in the model, so the query cannot be placed on the map.")
         else:
             hits = cached_search(*engine_key(engine), prepared.text, 10, (), None)
-            pin = QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits])
+            pin_query(figure, engine.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
             topic = markdown_literal(engine.topic_label(location.cluster))
             st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.")
     st.caption("Drag to select papers (box or lasso in the toolbar), scroll to zoom, double-click to reset.")
-    event = st.plotly_chart(topic_map(engine.papers, labels, pin, focus), key="map", on_select="rerun", config={"scrollZoom": True})
-    chosen = selected_ids(selection_points(event))
+    event = st.plotly_chart(figure, key="map", on_select="rerun", config={"scrollZoom": True})
+    rows = selected_rows(engine.papers["x"].to_numpy(), engine.papers["y"].to_numpy(), event)
+    if rows is None:
+        chosen = selected_ids(selection_points(event))
+        count = len(chosen)
+    else:
+        chosen = engine.papers["id"].iloc[rows[:MAX_LISTED]].tolist()
+        count = len(rows)
+        if not count:
+            st.info("No papers in the selected area.")
     if chosen:
-        st.subheader(f"{len(chosen):,} selected papers")
+        st.subheader(f"{count:,} selected papers")
+        if count > len(chosen):
+            st.caption(f"The first {len(chosen):,} in map order are listed.")
         st.dataframe(
             engine.listing(chosen)[["title", "updated", "topic", "link"]],
             hide_index=True,

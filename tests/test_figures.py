@@ -1,6 +1,27 @@
-import pandas as pd
+import base64
+import io
 
-from lib.figures import HITS_NAME, QueryPin, legend_name, plotly_text, selected_ids, selection_points, topic_map
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from lib.figures import (
+    HITS_NAME,
+    HOVER_POINTS,
+    MAP_POINTS_ENV,
+    NOISE_COLOUR,
+    RASTER_PIXELS,
+    Extent,
+    QueryPin,
+    density_rgba,
+    legend_name,
+    plotly_text,
+    rasterise,
+    selected_ids,
+    selection_points,
+    topic_colour,
+    topic_map,
+)
 
 
 def frame() -> pd.DataFrame:
@@ -66,3 +87,82 @@ def test_only_the_largest_topics_are_labelled_on_the_map(monkeypatch) -> None:
     papers.loc[3, "cluster"] = 0
     labels_trace = next(t for t in topic_map(papers, {0: "big", 1: "small"}).data if t.name == "topic labels")
     assert list(labels_trace.text) == ["big"]
+
+
+def test_rasterise_counts_every_point_in_range_once() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-1, 11, 5000), rng.uniform(-1, 11, 5000)
+    clusters = rng.integers(-1, 4, 5000)
+    extent = Extent(0.0, 10.0, 0.0, 10.0)
+    counts, dominant = rasterise(x, y, clusters, extent, 40, 25)
+    in_range = (x >= 0) & (x <= 10) & (y >= 0) & (y <= 10)
+    assert counts.shape == dominant.shape == (25, 40)
+    assert counts.sum() == in_range.sum() < len(x)
+    assert ((counts == 0) == (dominant == -2)).all()
+
+
+def test_rasterise_puts_points_in_their_pixel_top_row_first_and_picks_the_dominant_topic() -> None:
+    extent = Extent(0.0, 4.0, 0.0, 2.0)
+    # 4 x 2 pixels of 1 x 1: (0.5, 1.5) is the top-left pixel, the corner (4, 2) the top-right one.
+    x = np.array([0.5, 0.6, 0.7, 3.5, 3.6, 4.0, 2.5, 2.5])
+    y = np.array([1.5, 1.6, 1.7, 0.5, 0.5, 2.0, 0.2, 0.3])
+    clusters = np.array([2, 2, 5, 1, 3, -1, 7, 7])
+    counts, dominant = rasterise(x, y, clusters, extent, 4, 2)
+    assert counts.tolist() == [[3, 0, 0, 1], [0, 0, 2, 2]]
+    assert dominant.tolist() == [[2, -2, -2, -1], [-2, -2, 7, 1]]
+
+
+def test_density_image_pixels_take_their_topic_colour_and_opacity_grows_with_density() -> None:
+    counts = np.array([[0, 1], [10, 100]])
+    dominant = np.array([[-2, 3], [-1, 3]])
+    rgba = density_rgba(counts, dominant)
+    assert rgba[0, 0, 3] == 0
+    assert "#{:02x}{:02x}{:02x}".format(*rgba[0, 1, :3]) == topic_colour(3) == "#{:02x}{:02x}{:02x}".format(*rgba[1, 1, :3])
+    assert "#{:02x}{:02x}{:02x}".format(*rgba[1, 0, :3]) == NOISE_COLOUR
+    assert 0 < rgba[0, 1, 3] < rgba[1, 0, 3] < rgba[1, 1, 3] == 255
+    assert len({topic_colour(c) for c in range(30)}) == 30
+
+
+def large_frame(n: int = 20_000) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    clusters = rng.integers(-1, 6, n)
+    return pd.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(n)],
+            "title": [f"<img src=x onerror=alert({i})> title {i}" for i in range(n)],
+            "x": (clusters * 3 + rng.normal(0, 1, n)).astype(np.float32),
+            "y": (clusters % 3 + rng.normal(0, 1, n)).astype(np.float32),
+            "cluster": clusters.astype(np.int32),
+        }
+    )
+
+
+def test_a_map_above_the_limit_is_an_image_of_every_paper_under_a_small_sample() -> None:
+    papers = large_frame()
+    labels = {c: f"topic <b>{c}</b>" for c in range(6)}
+    figure = topic_map(papers, labels, QueryPin(1.0, 1.0, "q", hit_rows=[5, 6]), max_points=10_000)
+    (image,) = figure.layout.images
+    assert image.xref == "x" and image.yref == "y" and image.layer == "below"
+    png = Image.open(io.BytesIO(base64.b64decode(image.source.split(",", 1)[1])))
+    assert png.mode == "RGBA" and max(png.size) == RASTER_PIXELS
+    assert image.x <= papers["x"].min() and image.x + image.sizex >= papers["x"].max()
+    assert image.y >= papers["y"].max() and image.y - image.sizey <= papers["y"].min()
+    sizes = [len(trace.x) for trace in figure.data]
+    assert max(sizes) <= HOVER_POINTS and sum(sizes) < len(papers)
+    sample = [t for t in figure.data if t.mode == "markers" and t.name != HITS_NAME and not t.name.startswith("Query")]
+    assert all("<" not in text for t in sample for text in t.text) and any("&lt;img" in t.text[0] for t in sample)
+    assert {t.name for t in sample} == {"unclustered", *(f"{c}: topic &lt;b&gt;{c}&lt;/b&gt;" for c in range(6))}
+    assert all(t.marker.color == topic_colour(int(t.name.split(":")[0])) for t in sample if t.name != "unclustered")
+    assert [t.name for t in figure.data][-2:] == [HITS_NAME, "Query: q"]
+    assert topic_map(papers, labels, max_points=len(papers)).layout.images == ()
+
+
+def test_a_focused_large_map_draws_the_topic_sharper_over_the_rest(monkeypatch) -> None:
+    monkeypatch.setenv(MAP_POINTS_ENV, "1000")
+    figure = topic_map(large_frame(), {}, focus=2)
+    whole, focused = figure.layout.images
+    assert focused.sizex < whole.sizex / 2 and list(figure.layout.xaxis.range) == [focused.x, focused.x + focused.sizex]
+    base = np.asarray(Image.open(io.BytesIO(base64.b64decode(whole.source.split(",", 1)[1]))))
+    column = int((focused.x + focused.sizex / 2 - whole.x) / whole.sizex * base.shape[1])
+    row = int((whole.y - (focused.y - focused.sizey / 2)) / whole.sizey * base.shape[0])
+    assert base[row, column, 3] == 0 and base[..., 3].any()

@@ -1,0 +1,234 @@
+"""Benchmark model sets of any size: a real set's papers replicated with new ids, jittered positions and noisy vectors.
+
+Row i of the scaled set is source row i % S (S source papers), replica i // S. Replica 0 is the source itself (same
+ids, positions and vectors); every later replica gets ids ending `-r<replica>`, map positions moved by a little
+noise scaled to the local spacing of the source points, and unit vectors with a little noise. Texts, topics and
+the Doc2Vec model are the source's, BM25 rows are copied with idf recomputed for the new number of papers.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lib import modelset
+from lib.lexical import FILES as BM25_FILES
+from lib.lexical import META as BM25_META
+from lib.topics import NOISE
+
+# Map jitter: standard deviation as a share of each source point's distance to its JITTER_NEIGHBOUR-th nearest point.
+COORD_JITTER = 1.0
+JITTER_NEIGHBOUR = 5
+# Norm of the noise added to a unit vector before it is made unit length again (cosine to the source about 0.995).
+VECTOR_NOISE = 0.1
+# Rows written at a time: one Parquet row group, as large as pandas writes for a built set, so the scaled set reads
+# back in the same number of chunks as a real one of its size.
+CHUNK_ROWS = 1 << 20
+BM25_EXTRA = ("bm25_idf.npy", "bm25_row_norms.npy")
+REGENERATED = {
+    modelset.PAPERS,
+    modelset.VECTORS,
+    modelset.MAP,
+    modelset.CLUSTERS,
+    modelset.TOPICS,
+    BM25_META,
+    *BM25_FILES.values(),
+    *BM25_EXTRA,
+}
+Log = Callable[[str], None]
+
+
+def replica_id(paper_id: str, replica: int) -> str:
+    """The id of a paper's replica: itself for replica 0, else `<id>-r<replica>` (no version suffix to strip)."""
+    return paper_id if replica == 0 else f"{paper_id}-r{replica}"
+
+
+def _chunks(n_rows: int, size: int = CHUNK_ROWS) -> Iterator[tuple[int, int]]:
+    for start in range(0, n_rows, size):
+        yield start, min(start + size, n_rows)
+
+
+def jitter_scales(coords: np.ndarray, neighbour: int = JITTER_NEIGHBOUR, share: float = COORD_JITTER) -> np.ndarray:
+    """Per source point, the standard deviation of its replicas' map noise: `share` of its distance to a near neighbour."""
+    from scipy.spatial import cKDTree
+
+    if len(coords) < 2:
+        return np.zeros(len(coords), dtype=np.float64)
+    k = min(neighbour, len(coords) - 1)
+    distances, _ = cKDTree(coords).query(coords, k=k + 1)
+    return share * distances[:, k]
+
+
+def _scaled_coords(coords: np.ndarray, scales: np.ndarray, start: int, end: int, rng: np.random.Generator) -> np.ndarray:
+    rows = np.arange(start, end)
+    source, replica = rows % len(coords), rows // len(coords)
+    noise = rng.standard_normal((end - start, 2)) * scales[source, None] * (replica > 0)[:, None]
+    return (coords[source] + noise).astype(np.float32)
+
+
+def _scaled_vectors(vectors: np.ndarray, start: int, end: int, rng: np.random.Generator, noise: float) -> np.ndarray:
+    rows = np.arange(start, end)
+    source, replica = rows % len(vectors), rows // len(vectors)
+    block = np.array(vectors[source], dtype=np.float32)
+    copies = replica > 0
+    jitter = rng.standard_normal(block.shape, dtype=np.float32) * np.float32(noise / np.sqrt(block.shape[1]))
+    moved = block[copies] + jitter[copies]
+    norms = np.linalg.norm(moved, axis=1, keepdims=True)
+    block[copies] = moved / np.where(norms == 0, 1, norms)
+    return block
+
+
+def _papers_chunk(table: pa.Table, coords: np.ndarray, clusters: np.ndarray, start: int, end: int) -> pa.Table:
+    rows = np.arange(start, end)
+    source, replica = rows % table.num_rows, rows // table.num_rows
+    chunk = table.take(pa.array(source))
+    ids = [replica_id(str(paper_id), int(r)) for paper_id, r in zip(chunk.column("id").to_pylist(), replica, strict=True)]
+    replaced = {
+        "id": pa.array(ids, type=table.schema.field("id").type),
+        "x": pa.array(coords[:, 0], type=table.schema.field("x").type),
+        "y": pa.array(coords[:, 1], type=table.schema.field("y").type),
+        "cluster": pa.array(clusters, type=table.schema.field("cluster").type),
+    }
+    if "synthetic" in table.schema.names:
+        replaced["synthetic"] = pa.array(np.asarray(chunk.column("synthetic").to_numpy(zero_copy_only=False), bool) | (replica > 0))
+    for name, values in replaced.items():
+        chunk = chunk.set_column(table.schema.get_field_index(name), table.schema.field(name), values)
+    return chunk
+
+
+def _scale_bm25(source: Path, out: Path, n_papers: int) -> dict:
+    """Copy BM25 rows to every replica (built column by column), idf and row norms recomputed for n_papers."""
+    from scipy import sparse
+
+    meta = json.loads((source / BM25_META).read_text(encoding="utf-8"))
+    data, indices, indptr = (np.load(source / BM25_FILES[name], mmap_mode="r") for name in ("data", "indices", "indptr"))
+    idf = np.load(source / "bm25_idf.npy").astype(np.float64)
+    n_source, n_terms = int(meta["n_docs"]), len(meta["terms"])
+    full, rest = divmod(n_papers, n_source)
+    counts = np.diff(np.asarray(indptr))
+    columns = np.repeat(np.arange(n_terms), counts)
+    partial = np.bincount(columns[np.asarray(indices) < rest], minlength=n_terms)
+    df = counts * full + partial
+    new_idf = np.log1p((n_papers - df + 0.5) / (df + 0.5))
+    ratio = np.where(idf > 0, new_idf / np.where(idf > 0, idf, 1), 1.0).astype(np.float32)
+    new_indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(df, out=new_indptr[1:])
+    total = int(new_indptr[-1])
+    new_data = np.lib.format.open_memmap(out / BM25_FILES["data"], mode="w+", dtype=np.float32, shape=(total,))
+    new_indices = np.lib.format.open_memmap(out / BM25_FILES["indices"], mode="w+", dtype=np.int32, shape=(total,))
+    offsets = (np.arange(full, dtype=np.int64) * n_source)[:, None]
+    for term in range(n_terms):
+        low, high = int(indptr[term]), int(indptr[term + 1])
+        if low == high:
+            continue
+        rows = np.asarray(indices[low:high], dtype=np.int64)
+        weights = np.asarray(data[low:high], dtype=np.float32) * ratio[term]
+        tail = rows[rows < rest]
+        position = int(new_indptr[term])
+        block = (offsets + rows).ravel()
+        new_indices[position : position + block.size] = block
+        new_data[position : position + block.size] = np.tile(weights, full)
+        position += block.size
+        new_indices[position : position + tail.size] = tail + full * n_source
+        new_data[position : position + tail.size] = weights[rows < rest]
+    new_data.flush()
+    new_indices.flush()
+    del new_data, new_indices
+    np.save(out / BM25_FILES["indptr"], new_indptr)
+    np.save(out / "bm25_idf.npy", new_idf.astype(np.float32))
+    scaled = sparse.csc_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices), np.asarray(indptr)), shape=(n_source, n_terms))
+    scaled = scaled @ sparse.diags(ratio)
+    source_norms = np.sqrt(np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel()).astype(np.float32)
+    np.save(out / "bm25_row_norms.npy", source_norms[np.arange(n_papers) % n_source])
+    (out / BM25_META).write_text(json.dumps({**meta, "n_docs": n_papers}), encoding="utf-8")
+    return {"nonzeros": total, "terms": n_terms}
+
+
+def _scaled_topics(topics: list[dict], clusters: np.ndarray) -> list[dict]:
+    ids, sizes = np.unique(clusters, return_counts=True)
+    size_of = dict(zip(ids.tolist(), sizes.tolist(), strict=True))
+    return [{**topic, "size": int(size_of.get(topic["id"], 0))} for topic in topics]
+
+
+def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: int = 0, log: Log = print) -> dict:
+    """Write a verified model set of n_papers replicated from `source` to `out` (atomically); return its manifest."""
+    source, out = Path(source), Path(out)
+    if n_papers < 1:
+        raise ValueError("n_papers must be at least 1")
+    started = time.perf_counter()
+    manifest = modelset.verify(source)
+    modelset.clean_leftovers(out)
+    staging = modelset.staging_dir(out)
+    try:
+        rng = np.random.default_rng(seed)
+        coords = np.load(source / modelset.MAP).astype(np.float64)
+        clusters = np.load(source / modelset.CLUSTERS)
+        vectors = np.load(source / modelset.VECTORS, mmap_mode="r")
+        table = pq.read_table(source / modelset.PAPERS)
+        n_source = table.num_rows
+        scales = jitter_scales(coords)
+        log(f"scaling '{source.name}' ({n_source:,} papers) to {n_papers:,} papers in {out}")
+        map_out = np.lib.format.open_memmap(staging / modelset.MAP, mode="w+", dtype=np.float32, shape=(n_papers, 2))
+        vectors_out = np.lib.format.open_memmap(staging / modelset.VECTORS, mode="w+", dtype=np.float32, shape=(n_papers, vectors.shape[1]))
+        new_clusters = clusters[np.arange(n_papers) % n_source].astype(clusters.dtype)
+        options = {"compression": "zstd", "dictionary_pagesize_limit": 64 << 20}
+        with pq.ParquetWriter(staging / modelset.PAPERS, table.schema, **options) as writer:
+            for start, end in _chunks(n_papers):
+                block = _scaled_coords(coords, scales, start, end, rng)
+                map_out[start:end] = block
+                vectors_out[start:end] = _scaled_vectors(vectors, start, end, rng, VECTOR_NOISE)
+                writer.write_table(_papers_chunk(table, block, new_clusters[start:end], start, end))
+        map_out.flush()
+        vectors_out.flush()
+        del map_out, vectors_out
+        np.save(staging / modelset.CLUSTERS, new_clusters)
+        topics = _scaled_topics(json.loads((source / modelset.TOPICS).read_text(encoding="utf-8")), new_clusters)
+        (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
+        log("BM25 rows")
+        bm25 = _scale_bm25(source, staging, n_papers)
+        for name in manifest["files"]:
+            if name not in REGENERATED:
+                shutil.copy2(source / name, staging / name)
+        noise = int((new_clusters == NOISE).sum())
+        counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
+        kept = {key: value for key, value in manifest.items() if key not in ("format_version", "created_at", "versions", "files", "stages")}
+        seconds = round(time.perf_counter() - started, 3)
+        scaled = {
+            **kept,
+            "name": out.name,
+            "synthetic": True,
+            "scaled_from": {
+                "name": source.name,
+                "path": str(source.resolve()),
+                "created_at": manifest.get("created_at"),
+                "papers": n_source,
+                "seed": seed,
+                "replicas": -(-n_papers // n_source),
+                "coord_jitter": f"{COORD_JITTER} x distance to the {JITTER_NEIGHBOUR}th nearest source point",
+                "vector_noise": VECTOR_NOISE,
+                "bm25": "source rows copied; idf and row norms recomputed for the new paper count; average length of the source",
+            },
+            "counts": {
+                **counts,
+                "papers": n_papers,
+                "noise": noise,
+                "noise_share": round(noise / n_papers, 4),
+                "largest_cluster": max((t["size"] for t in topics), default=0),
+                "bm25_nonzeros": bm25["nonzeros"],
+            },
+            "stages": {"scale": {"seconds": seconds}},
+        }
+        log("checksums")
+        written = modelset.write_manifest(staging, scaled)
+        modelset.commit(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written
