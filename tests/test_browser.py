@@ -1,28 +1,16 @@
 """The app in a real headless Chromium driven by Playwright, against `streamlit run` on a free port."""
 
-import os
 import shutil
-import socket
-import subprocess
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from lib.search import load_engine
-from tests.conftest import PYTHON, ROOT, SCREENSHOTS
+from tests.conftest import SCREENSHOTS, headless_chromium, streamlit_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -32,36 +20,16 @@ def engine(demo_model_set):
 
 @pytest.fixture(scope="module")
 def server(demo_model_set, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (make test and .ci/run install it)")
     models = tmp_path_factory.mktemp("served")
     shutil.copytree(demo_model_set, models / "demo")
-    port = _free_port()
-    env = {**os.environ, "MODELS_DIR": str(models), "STREAMLIT_SERVER_PORT": str(port)}
-    args = [PYTHON, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with streamlit_server(models) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+    with headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 def _settle(page) -> None:

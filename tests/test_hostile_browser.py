@@ -1,11 +1,6 @@
 """Hostile text in papers and links stays text in a real Chromium: search, paper, topics and map pages, hover labels too."""
 
 import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -18,9 +13,8 @@ from playwright.sync_api import expect
 from lib.demo import generate_demo_records
 from lib.search import load_engine
 from lib.topics import topic_members
-from tests.conftest import PYTHON, ROOT, SCREENSHOTS, build_small, write_jsonl
+from tests.conftest import SCREENSHOTS, build_small, headless_chromium, streamlit_server, write_jsonl
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 MARK = "quokkaplasm"
@@ -83,12 +77,6 @@ HOVER_SHOWS = "text => [...document.querySelectorAll('.hoverlayer .hovertext')].
 VISIBLE_TEXT = "text => document.body.innerText.replaceAll('\\u2060', '').includes(text)"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _hostile(first: int, count: int) -> str:
     """`count` hostile strings from the `first`, wrapping round."""
     return " ".join(HOSTILE[(first + i) % len(HOSTILE)] for i in range(count))
@@ -135,34 +123,14 @@ def hostile(engine) -> list[int]:
 
 @pytest.fixture(scope="module")
 def server(models):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (make test and .ci/run install it)")
-    port = _free_port()
-    env = {**os.environ, "MODELS_DIR": str(models), "STREAMLIT_SERVER_PORT": str(port)}
-    args = [PYTHON, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with streamlit_server(models) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+    with headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

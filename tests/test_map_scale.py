@@ -1,10 +1,7 @@
 """Scaled benchmark model sets, and a map above the point limit in a real Chromium: density image, selections on all papers."""
 
-import os
 import shutil
 import subprocess
-import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -16,8 +13,8 @@ from lib.reading import normalize_id
 from lib.scaling import scale_model_set
 from lib.search import load_engine
 from lib.selection import points_in_box, points_in_polygon
-from tests.conftest import PYTHON, ROOT
-from tests.test_browser import CHROMIUM, _free_port, _open, _settle, _shot, browser  # noqa: F401
+from tests.conftest import PYTHON, ROOT, streamlit_server
+from tests.test_browser import _open, _settle, _shot, browser  # noqa: F401
 
 SCALED_PAPERS = 6000
 MAP_LIMIT = 2000
@@ -89,25 +86,10 @@ def test_the_script_scales_down_too_and_prints_what_it_wrote(demo_model_set, tmp
 
 @pytest.fixture(scope="module")
 def dense_server(scaled, tmp_path_factory):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium is not installed (make test and .ci/run install it)")
     models = tmp_path_factory.mktemp("served-dense")
     shutil.copytree(scaled, models / "scaled")
-    port = _free_port()
-    env = {**os.environ, "MODELS_DIR": str(models), "STREAMLIT_SERVER_PORT": str(port), MAP_POINTS_ENV: str(MAP_LIMIT)}
-    args = [PYTHON, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with streamlit_server(models, **{MAP_POINTS_ENV: str(MAP_LIMIT)}) as url:
+        yield url
 
 
 SELECTIONS = """() => (document.querySelector('.js-plotly-plot')._fullLayout.selections || []).map(
