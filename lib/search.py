@@ -294,7 +294,7 @@ class Engine:
     def listing(self, paper_ids: Sequence[str]) -> pd.DataFrame:
         """A table of the given papers in order (unknown ids skipped): id, title, updated, topic, paper-page link."""
         rows = [row for row in (self.row_of(paper_id) for paper_id in paper_ids) if row is not None]
-        table = self.papers.iloc[rows][["id", "title", "update_date", "cluster"]].rename(columns={"update_date": "updated"})
+        table = self.papers[["id", "title", "update_date", "cluster"]].iloc[rows].rename(columns={"update_date": "updated"})
         table["topic"] = [self.topic_label(int(c)) for c in table["cluster"]]
         table["link"] = ["/paper?" + urlencode({"id": i, "model": self.name}) for i in table["id"]]
         return table.drop(columns="cluster").reset_index(drop=True)
