@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from lib import modelset
+from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.cleaning import tokenize
 from lib.params import BuildParams
 from lib.reading import MAX_CHARS, Filters, InputError, ReadReport, read_papers
@@ -148,6 +149,10 @@ def _train_and_write(
         vocabulary = len(model.wv)
         del model
         np.save(staging / modelset.VECTORS, vectors)
+    ann = None
+    if n_docs >= ANN_MIN_PAPERS:
+        with stages.stage("index"):
+            ann = build_ivf(vectors, params.seed, log=log).save(staging)
     with stages.stage("lexical"):
         log(f"BM25 index over {n_docs:,} papers")
         texts = papers["title"] + " " + papers["abstract"]
@@ -182,7 +187,7 @@ def _train_and_write(
     with stages.stage("write"):
         corpus.unlink()
         papers["x"], papers["y"], papers["cluster"] = coords[:, 0], coords[:, 1], labels
-        papers.to_parquet(staging / modelset.PAPERS, index=False)
+        modelset.write_papers(papers, staging / modelset.PAPERS)
         np.save(staging / modelset.MAP, coords)
         np.save(staging / modelset.CLUSTERS, labels)
         (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
@@ -215,6 +220,7 @@ def _train_and_write(
             "read": report.as_dict(),
         },
         "placement": {"method": "nearest neighbours in document-vector space", "k": 15},
+        **({"ann": ann} if ann else {}),
         "stages": stages.as_dict(),
     }
     return modelset.write_manifest(staging, manifest)

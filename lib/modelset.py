@@ -2,13 +2,20 @@
 
 Layout of `models/<name>/`:
     manifest.json        format version, versions, parameters, input, counts, timings, sha256 of every file
-    papers.parquet       id, title, authors, categories, update_date, abstract, synthetic, x, y, cluster
+    papers.arrow         id, title, authors, categories, update_date, abstract, synthetic, x, y, cluster: an
+                         uncompressed Arrow IPC file of one record batch, memory-mapped (format 2: papers.parquet)
     vectors.npy          unit-length document vectors (float32, row i = paper i)
     map.npy              2-D map coordinates (float32)
     clusters.npy         cluster id per paper (int32, -1 = unclustered)
     topics.json          per cluster: size, keywords, label, main categories, centre
     doc2vec.model(+.npy) gensim's native format, loadable with mmap="r" (a pickle: trust the source)
     bm25_*.npy, bm25.json BM25 weights over titles and abstracts (sparse columns) and the term list
+    ann_*.npy            optional: an inverted-file index of the vectors for sets of many papers (lib/ann.py)
+
+Checksums: every file's sha256 is checked before anything is opened. Hashing a million-paper set takes
+seconds, so a file that has passed once is remembered by its identity (device, inode, size, mtime, ctime)
+in a stamp under the user's cache folder, and re-hashed only when any of those change. Files that are
+unpickled (doc2vec.model) and the small JSON files are always hashed.
 """
 
 from __future__ import annotations
@@ -28,15 +35,20 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+READABLE_FORMATS = (2, 3)
 MANIFEST = "manifest.json"
-PAPERS = "papers.parquet"
+PAPERS = "papers.arrow"
+PAPERS_V2 = "papers.parquet"
 VECTORS = "vectors.npy"
 MAP = "map.npy"
 CLUSTERS = "clusters.npy"
 TOPICS = "topics.json"
 DOC2VEC = "doc2vec.model"
 CORE_FILES = (PAPERS, VECTORS, MAP, CLUSTERS, TOPICS, DOC2VEC)
+# Files at least this large may be trusted by their stamp instead of being hashed at every load.
+STAMP_MIN_BYTES = 16 << 20
+ALWAYS_HASHED = (DOC2VEC, MANIFEST)
 # What loading depends on: doc2vec.model is a pickle of gensim objects and the .npy files are numpy's format.
 # Parquet and JSON are portable, and no UMAP, HDBSCAN or scikit-learn object is stored, so their versions
 # matter only for rebuilding the same set.
@@ -181,6 +193,9 @@ def write_manifest(folder: Path, manifest: dict) -> dict:
             files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
     full = {"format_version": FORMAT_VERSION, "created_at": now_iso(), "versions": library_versions(), **manifest, "files": files}
     (folder / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    large = [name for name, entry in files.items() if entry["bytes"] >= STAMP_MIN_BYTES and name not in ALWAYS_HASHED]
+    if large:
+        remember_verified(folder, large)
     return full
 
 
@@ -205,6 +220,11 @@ def rebuild_hint(folder: Path, manifest: dict | None) -> str:
     return f"rebuild it with `python -m lib build --input {path or 'DATA'} --out {folder}`"
 
 
+def papers_file(manifest: dict) -> str:
+    """The name of a set's papers table: an Arrow file from format 3 on, Parquet before."""
+    return PAPERS if manifest.get("format_version") == FORMAT_VERSION else PAPERS_V2
+
+
 def _check_format(folder: Path, manifest: dict) -> None:
     version = manifest.get("format_version")
     where = f"model set '{folder.name}': {MANIFEST}"
@@ -215,9 +235,10 @@ def _check_format(folder: Path, manifest: dict) -> None:
             f"{where} says format version {version}, newer than this program reads ({FORMAT_VERSION}); "
             "update this program, or rebuild the set with this one"
         )
-    if version < FORMAT_VERSION:
+    if version not in READABLE_FORMATS:
         raise ModelSetError(
-            f"{where} says format version {version}, older than this program reads ({FORMAT_VERSION}); {rebuild_hint(folder, manifest)}"
+            f"{where} says format version {version}, older than this program reads "
+            f"({min(READABLE_FORMATS)} to {FORMAT_VERSION}); {rebuild_hint(folder, manifest)}"
         )
 
 
@@ -229,7 +250,7 @@ def _listed_files(folder: Path, manifest: dict) -> dict[str, dict]:
     )
     if not valid or any(Path(name).name != name or name in (".", "..", MANIFEST) for name in files):
         raise ModelSetError(f"{where} has no valid file list (damaged); {rebuild_hint(folder, manifest)}")
-    for name in CORE_FILES:
+    for name in (papers_file(manifest), *CORE_FILES[1:]):
         if name not in files:
             raise ModelSetError(f"{where} does not list {name} (damaged or incomplete); {rebuild_hint(folder, manifest)}")
     for path in sorted(folder.iterdir()):
@@ -241,10 +262,58 @@ def _listed_files(folder: Path, manifest: dict) -> dict[str, dict]:
     return files
 
 
+def stamp_dir() -> Path:
+    """Where stamps of verified files live: $TOPIC_SEARCH_CACHE, else $XDG_CACHE_HOME or ~/.cache, /topic-search/verified."""
+    explicit = os.environ.get("TOPIC_SEARCH_CACHE")
+    if explicit:
+        return Path(explicit) / "verified"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "topic-search" / "verified"
+
+
+def _identity(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def _stamp_path(manifest_sha: str) -> Path:
+    return stamp_dir() / f"{manifest_sha}.json"
+
+
+def _read_stamps(manifest_sha: str) -> dict:
+    try:
+        stamps = json.loads(_stamp_path(manifest_sha).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def remember_verified(folder: Path, names: list[str], manifest_sha: str | None = None) -> None:
+    """Record that these files of a set matched their checksums, so the next load need not hash them again."""
+    manifest_sha = manifest_sha or sha256_file(folder / MANIFEST)
+    stamps = _read_stamps(manifest_sha)
+    for name in names:
+        stamps[name] = _identity(folder / name)
+    target = _stamp_path(manifest_sha)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        partial.write_text(json.dumps(stamps), encoding="utf-8")
+        partial.replace(target)
+    except OSError:
+        pass
+
+
 def verify(folder: Path, manifest: dict | None = None, checksums: bool = True) -> dict:
-    """Check format version, file list and every file's size (and sha256 unless checksums=False); return the manifest."""
+    """Check format version, file list and every file's size and sha256 (unless checksums=False); return the manifest.
+
+    Large data files whose identity matches a stamp written when they last passed are not hashed again.
+    """
     manifest = manifest or read_manifest(folder)
     _check_format(folder, manifest)
+    manifest_sha = sha256_file(folder / MANIFEST) if checksums else ""
+    stamps = _read_stamps(manifest_sha) if checksums else {}
+    hashed = []
     for name, expected in _listed_files(folder, manifest).items():
         path = folder / name
         if not path.is_file():
@@ -255,12 +324,54 @@ def verify(folder: Path, manifest: dict | None = None, checksums: bool = True) -
                 f"model set '{folder.name}': file {name} has {size:,} bytes but {MANIFEST} says {expected['bytes']:,} "
                 f"(truncated or damaged); {rebuild_hint(folder, manifest)}"
             )
-        if checksums and sha256_file(path) != expected["sha256"]:
+        if not checksums:
+            continue
+        trusted = size >= STAMP_MIN_BYTES and name not in ALWAYS_HASHED and stamps.get(name) == _identity(path)
+        if trusted:
+            continue
+        if sha256_file(path) != expected["sha256"]:
             raise ModelSetError(
                 f"model set '{folder.name}': file {name} does not match its sha256 in {MANIFEST} (damaged or changed); "
                 f"{rebuild_hint(folder, manifest)}"
             )
+        if size >= STAMP_MIN_BYTES and name not in ALWAYS_HASHED:
+            hashed.append(name)
+    if hashed:
+        remember_verified(folder, hashed, manifest_sha)
     return manifest
+
+
+def papers_table(papers: object) -> object:
+    """A pyarrow table of a papers DataFrame or table with 64-bit string offsets in one chunk, ready to memory-map."""
+    import pyarrow as pa
+
+    table = papers if isinstance(papers, pa.Table) else pa.Table.from_pandas(papers, preserve_index=False)
+    fields = [pa.field(f.name, pa.large_string() if pa.types.is_string(f.type) else f.type) for f in table.schema]
+    return table.cast(pa.schema(fields)).combine_chunks()
+
+
+def write_papers(papers: object, path: Path) -> None:
+    """Write the papers table as an uncompressed Arrow IPC file of one record batch.
+
+    One batch, because pandas takes rows from a multi-chunk column by first concatenating it;
+    uncompressed, so a loader maps the file instead of reading a copy of a million abstracts.
+    """
+    import pyarrow as pa
+
+    table = papers_table(papers)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=max(1, table.num_rows))
+
+
+def read_papers(path: Path) -> object:
+    """The papers DataFrame; an Arrow file is memory-mapped (strings stay in the file's pages), Parquet is read."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+    return table.to_pandas()
 
 
 @dataclass
@@ -276,6 +387,7 @@ class ModelSet:
     topics: list[dict]
     doc2vec: object
     lexical: object
+    ann: object = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -304,9 +416,10 @@ class _Opener:
 def load_model_set(folder: str | Path) -> ModelSet:
     """Verify format and checksums before opening anything (doc2vec.model is a pickle), then open every file."""
     import numpy as np
-    import pandas as pd
     from gensim.models.doc2vec import Doc2Vec
 
+    from lib.ann import DEFAULT_PROBES, load_ivf
+    from lib.ann import FILES as ANN_FILES
     from lib.lexical import META, load_index
 
     folder = Path(folder)
@@ -318,7 +431,7 @@ def load_model_set(folder: str | Path) -> ModelSet:
     model_set = ModelSet(
         path=folder,
         manifest=manifest,
-        papers=opener.open(PAPERS, pd.read_parquet),
+        papers=opener.open(papers_file(manifest), read_papers),
         vectors=opener.open(VECTORS, lambda path: np.load(path, mmap_mode="r")),
         coords=opener.open(MAP, lambda path: np.load(path, mmap_mode="r")),
         clusters=opener.open(CLUSTERS, lambda path: np.load(path, mmap_mode="r")),
@@ -326,6 +439,9 @@ def load_model_set(folder: str | Path) -> ModelSet:
         doc2vec=opener.open(DOC2VEC, lambda path: Doc2Vec.load(str(path), mmap="r")),
         lexical=opener.open(META, lambda path: load_index(path.parent)),
     )
+    if ANN_FILES["rows"] in manifest["files"]:
+        probes = manifest.get("ann", {}).get("probes", DEFAULT_PROBES) if isinstance(manifest.get("ann"), dict) else DEFAULT_PROBES
+        model_set.ann = opener.open(ANN_FILES["rows"], lambda path: load_ivf(path.parent, int(probes)))
     if differences:
         message = (
             f"model set '{folder.name}' was built with other versions than are installed ({describe_versions(differences)}); "

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from lib import modelset
+from lib.ann import ANN_MIN_PAPERS, build_ivf
+from lib.ann import FILES as ANN_FILES
 from lib.lexical import FILES as BM25_FILES
 from lib.lexical import META as BM25_META
 from lib.topics import NOISE
@@ -28,12 +29,12 @@ COORD_JITTER = 1.0
 JITTER_NEIGHBOUR = 5
 # Norm of the noise added to a unit vector before it is made unit length again (cosine to the source about 0.995).
 VECTOR_NOISE = 0.1
-# Rows written at a time: one Parquet row group, as large as pandas writes for a built set, so the scaled set reads
-# back in the same number of chunks as a real one of its size.
+# Rows generated at a time (the papers table is then written as one record batch, as a build writes it).
 CHUNK_ROWS = 1 << 20
 BM25_EXTRA = ("bm25_idf.npy", "bm25_row_norms.npy")
 REGENERATED = {
     modelset.PAPERS,
+    modelset.PAPERS_V2,
     modelset.VECTORS,
     modelset.MAP,
     modelset.CLUSTERS,
@@ -41,6 +42,7 @@ REGENERATED = {
     BM25_META,
     *BM25_FILES.values(),
     *BM25_EXTRA,
+    *ANN_FILES.values(),
 }
 Log = Callable[[str], None]
 
@@ -171,24 +173,28 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
         coords = np.load(source / modelset.MAP).astype(np.float64)
         clusters = np.load(source / modelset.CLUSTERS)
         vectors = np.load(source / modelset.VECTORS, mmap_mode="r")
-        table = pq.read_table(source / modelset.PAPERS)
+        table = modelset.papers_table(modelset.read_papers(source / modelset.papers_file(manifest)))
         n_source = table.num_rows
         scales = jitter_scales(coords)
         log(f"scaling '{source.name}' ({n_source:,} papers) to {n_papers:,} papers in {out}")
         map_out = np.lib.format.open_memmap(staging / modelset.MAP, mode="w+", dtype=np.float32, shape=(n_papers, 2))
         vectors_out = np.lib.format.open_memmap(staging / modelset.VECTORS, mode="w+", dtype=np.float32, shape=(n_papers, vectors.shape[1]))
         new_clusters = clusters[np.arange(n_papers) % n_source].astype(clusters.dtype)
-        options = {"compression": "zstd", "dictionary_pagesize_limit": 64 << 20}
-        with pq.ParquetWriter(staging / modelset.PAPERS, table.schema, **options) as writer:
-            for start, end in _chunks(n_papers):
-                block = _scaled_coords(coords, scales, start, end, rng)
-                map_out[start:end] = block
-                vectors_out[start:end] = _scaled_vectors(vectors, start, end, rng, VECTOR_NOISE)
-                writer.write_table(_papers_chunk(table, block, new_clusters[start:end], start, end))
+        chunks = []
+        for start, end in _chunks(n_papers):
+            block = _scaled_coords(coords, scales, start, end, rng)
+            map_out[start:end] = block
+            vectors_out[start:end] = _scaled_vectors(vectors, start, end, rng, VECTOR_NOISE)
+            chunks.append(_papers_chunk(table, block, new_clusters[start:end], start, end))
+        modelset.write_papers(pa.concat_tables(chunks), staging / modelset.PAPERS)
+        del chunks
         map_out.flush()
         vectors_out.flush()
         del map_out, vectors_out
         np.save(staging / modelset.CLUSTERS, new_clusters)
+        ann = None
+        if n_papers >= ANN_MIN_PAPERS:
+            ann = build_ivf(np.load(staging / modelset.VECTORS, mmap_mode="r"), seed, log=log).save(staging)
         topics = _scaled_topics(json.loads((source / modelset.TOPICS).read_text(encoding="utf-8")), new_clusters)
         (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
         log("BM25 rows")
@@ -225,6 +231,9 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
             },
             "stages": {"scale": {"seconds": seconds}},
         }
+        scaled.pop("ann", None)
+        if ann:
+            scaled["ann"] = ann
         log("checksums")
         written = modelset.write_manifest(staging, scaled)
         modelset.commit(staging, out)

@@ -11,6 +11,7 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -25,6 +26,8 @@ from lib.reading import Filters, normalize_id
 from lib.topics import NOISE
 
 PLACEMENT_NEIGHBOURS = 15
+# With an ANN index (large sets), hybrid ranking re-scores exactly the union of this many semantic and lexical leaders.
+CANDIDATES = 200
 MODES = ("hybrid", "semantic", "lexical")
 # Share of the normalised BM25 score in hybrid ranking, chosen with `python -m lib evaluate` (docs/QUALITY.md).
 LEXICAL_WEIGHT = 0.7
@@ -144,14 +147,36 @@ class Engine:
         self._vectors = model_set.vectors
         self._coords = model_set.coords
         self._clusters = model_set.clusters
-        self._ids = self.papers["id"].astype(str).to_numpy()
-        self._rows = {paper_id: row for row, paper_id in enumerate(self._ids)}
+        self._ann = model_set.ann
+        # Rank with the ANN index when the set has one; False forces exact scans (benchmarks compare the two).
+        self.approximate = True
         self._labels = {topic["id"]: topic["label"] for topic in self.topics}
-        self.years = pd.to_numeric(self.papers["update_date"].str.slice(0, 4), errors="coerce").fillna(0).astype(int).to_numpy()
         self._lock = threading.Lock()
         self._lexical = model_set.lexical
         self.lexical_weight = LEXICAL_WEIGHT
         self.similar_lexical_weight = SIMILAR_LEXICAL_WEIGHT
+
+    @cached_property
+    def _id_index(self) -> pd.Index:
+        """Row lookup by id, built on first use (a hash table over a million ids takes about half a second)."""
+        return pd.Index(self.papers["id"])
+
+    @cached_property
+    def years(self) -> np.ndarray:
+        """Each paper's update year (0 when unknown), computed once."""
+        head = self.papers["update_date"].fillna("").str.slice(0, 4)
+        valid = (head.str.len() == 4) & head.str.isdigit()
+        return head.where(valid, "0").astype("int64").to_numpy()
+
+    @cached_property
+    def _category_codes(self) -> tuple[np.ndarray, list[str]]:
+        """Each paper's categories string as a code into the list of distinct strings (far fewer than papers)."""
+        codes, distinct = pd.factorize(self.papers["categories"].fillna(""))
+        return codes, [str(value) for value in distinct]
+
+    def ids(self, rows: Sequence[int] | np.ndarray) -> list[str]:
+        """The paper ids of these rows."""
+        return [str(paper_id) for paper_id in self.papers["id"].iloc[np.asarray(rows, dtype=np.int64)]]
 
     @property
     def name(self) -> str:
@@ -189,8 +214,8 @@ class Engine:
         mask = None
         if categories:
             matches = Filters(categories=tuple(categories)).category_matches
-            distinct = {value: matches(value) for value in self.papers["categories"].unique()}
-            mask = self.papers["categories"].map(distinct).to_numpy(dtype=bool)
+            codes, distinct = self._category_codes
+            mask = np.array([matches(value) for value in distinct], dtype=bool)[codes]
         if years:
             in_range = (self.years >= years[0]) & (self.years <= years[1])
             mask = in_range if mask is None else mask & in_range
@@ -198,30 +223,81 @@ class Engine:
 
     def category_options(self, limit: int = 200) -> list[tuple[str, int]]:
         """Primary categories with their paper counts, most common first, for a filter widget."""
-        primaries = self.papers["categories"].str.split(n=1).str[0].fillna("")
-        counts = primaries[primaries != ""].value_counts().head(limit)
-        return [(str(cat), int(n)) for cat, n in counts.items()]
+        codes, distinct = self._category_codes
+        per_string = np.bincount(codes, minlength=len(distinct))
+        counts: Counter[str] = Counter()
+        for value, n in zip(distinct, per_string.tolist(), strict=True):
+            primary = value.split(maxsplit=1)[0] if value.split() else ""
+            if primary:
+                counts[primary] += n
+        return [(cat, int(n)) for cat, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]
 
     def year_bounds(self) -> tuple[int, int] | None:
         """The smallest and largest update year, or None when no paper has a date."""
         known = self.years[self.years > 0]
         return (int(known.min()), int(known.max())) if len(known) else None
 
-    def _top(self, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
-        scores = np.asarray(scores, dtype=np.float32)
-        available = len(scores)
-        if allowed is not None:
-            scores = np.where(allowed, scores, -np.inf)
-            available = int(allowed.sum())
-        k = max(0, min(k, available))
+    def _hits(self, rows: np.ndarray, scores: np.ndarray, k: int) -> list[Hit]:
+        """The k best of these candidate rows by score, ties broken by row."""
+        k = max(0, min(k, len(rows)))
         if k == 0:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.lexsort((top, -scores[top]))]
-        return [Hit(str(self._ids[i]), float(scores[i]), int(i)) for i in top]
+        top = top[np.lexsort((rows[top], -scores[top]))]
+        chosen = rows[top]
+        return [Hit(paper_id, float(score), int(row)) for paper_id, score, row in zip(self.ids(chosen), scores[top], chosen, strict=True)]
+
+    def _top(self, scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        scores = np.asarray(scores, dtype=np.float32)
+        if allowed is None:
+            return self._hits(np.arange(len(scores)), scores, k)
+        rows = np.flatnonzero(allowed)
+        return self._hits(rows, scores[rows], k)
 
     def _rank(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
-        return self._top(self._vectors @ vector, k, allowed)
+        return self._ranked(vector, None, 0.0, k, allowed)
+
+    def _ranked(
+        self,
+        vector: np.ndarray | None,
+        lexical: np.ndarray | None,
+        weight: float,
+        k: int,
+        allowed: np.ndarray | None = None,
+        exclude: int | None = None,
+    ) -> list[Hit]:
+        """The k best papers by the blend of cosine to `vector` and the normalised lexical scores.
+
+        Exact over every paper, unless the set has an ANN index and nothing is filtered: then the
+        union of the CANDIDATES best by the index and by the lexical scores is scored exactly.
+        """
+        if vector is None and lexical is None:
+            return []
+        if self._ann is None or not self.approximate or allowed is not None:
+            semantic = None if vector is None else np.asarray(self._vectors @ vector, dtype=np.float32)
+            scores = _blend(semantic, lexical, weight)
+            if exclude is not None:
+                allowed = np.ones(len(scores), dtype=bool) if allowed is None else allowed.copy()
+                allowed[exclude] = False
+            return self._top(scores, k, allowed)
+        wanted = max(k + 1, CANDIDATES)
+        parts = []
+        if vector is not None:
+            parts.append(self._ann.search(vector, wanted)[0])
+        if lexical is not None:
+            leaders = np.argpartition(-lexical, min(wanted, len(lexical)) - 1)[:wanted]
+            parts.append(leaders[lexical[leaders] > 0])
+        rows = np.unique(np.concatenate(parts).astype(np.int64))
+        if exclude is not None:
+            rows = rows[rows != exclude]
+        semantic = None if vector is None else np.asarray(np.asarray(self._vectors[rows]) @ vector, dtype=np.float32)
+        return self._hits(rows, _blend(semantic, None if lexical is None else lexical[rows], weight), k)
+
+    def _lexical_scores(self, query: str) -> np.ndarray | None:
+        """BM25 scores of every paper divided by the best, or None when no query term is indexed."""
+        bm25 = self._lexical.query_scores(tokenize(query))
+        top = float(bm25.max()) if len(bm25) else 0.0
+        return bm25 / top if top > 0 else None
 
     def query_scores(self, query: str, mode: str = "hybrid") -> np.ndarray | None:
         """Every paper's score for a query: cosine of vectors, normalised BM25, or their blend; None if nothing is known."""
@@ -229,11 +305,7 @@ class Engine:
         query = prepare_query(query).text
         vector = self.query_vector(query) if mode != "lexical" else None
         semantic = None if vector is None else np.asarray(self._vectors @ vector, dtype=np.float32)
-        lexical = None
-        if mode != "semantic":
-            bm25 = self._lexical.query_scores(tokenize(query))
-            top = float(bm25.max()) if len(bm25) else 0.0
-            lexical = bm25 / top if top > 0 else None
+        lexical = self._lexical_scores(query) if mode != "semantic" else None
         return _blend(semantic, lexical, self.lexical_weight)
 
     def search(
@@ -245,12 +317,19 @@ class Engine:
         mode: str = "hybrid",
     ) -> list[Hit]:
         """The k best papers for a query (hybrid by default); [] when no word is known."""
-        scores = self.query_scores(query, mode)
-        return [] if scores is None else self._top(scores, k, self.filter_mask(categories, years))
+        _check_mode(mode)
+        query = prepare_query(query).text
+        vector = self.query_vector(query) if mode != "lexical" else None
+        lexical = self._lexical_scores(query) if mode != "semantic" else None
+        return self._ranked(vector, lexical, self.lexical_weight, k, self.filter_mask(categories, years))
 
     def row_of(self, paper_id: str) -> int | None:
         """The row of a paper id (a version suffix is ignored), or None."""
-        return self._rows.get(normalize_id(paper_id))
+        try:
+            row = self._id_index.get_loc(normalize_id(paper_id))
+        except KeyError:
+            return None
+        return row if isinstance(row, int) else None
 
     def similar(
         self,
@@ -265,16 +344,12 @@ class Engine:
         row = self.row_of(paper_id)
         if row is None:
             raise KeyError(f"paper {paper_id!r} is not in model set '{self.name}'")
-        semantic = np.asarray(self._vectors @ np.asarray(self._vectors[row]), dtype=np.float32) if mode != "lexical" else None
+        vector = np.asarray(self._vectors[row], dtype=np.float32) if mode != "lexical" else None
         lexical = None
         if mode != "semantic":
             paper = self.papers.iloc[row]
             lexical = self._lexical.similar_scores(tokenize(f"{paper['title']} {paper['abstract']}"))
-        scores = _blend(semantic, lexical, self.similar_lexical_weight)
-        allowed = self.filter_mask(categories, years)
-        allowed = np.ones(len(self.papers), dtype=bool) if allowed is None else allowed.copy()
-        allowed[row] = False
-        return [] if scores is None else self._top(scores, k, allowed)
+        return self._ranked(vector, lexical, self.similar_lexical_weight, k, self.filter_mask(categories, years), exclude=row)
 
     def locate(self, query: str) -> Location | None:
         """Place a query on the map and in a cluster by its nearest papers; None when no word is known."""

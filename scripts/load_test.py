@@ -314,12 +314,13 @@ def title_queries(models: Path, limit: int = 20_000, seed: int = 5) -> list[str]
 
     Falls back to the fixed QUERIES when no papers can be read (say, with --url and no local models).
     """
-    import pyarrow.parquet as pq
+    sys.path.insert(0, str(REPO))
+    from lib.modelset import read_papers
 
     titles: set[str] = set()
-    for table in sorted(models.glob("*/papers.parquet")):
+    for table in sorted([*models.glob("*/papers.arrow"), *models.glob("*/papers.parquet")]):
         with contextlib.suppress(OSError, KeyError, ValueError):
-            for title in pq.read_table(table, columns=["title"]).column("title").to_pylist():
+            for title in read_papers(table)["title"].tolist():
                 words = " ".join(str(title or "").split()[:8])
                 if len(words) > 10:
                     titles.add(words.lower())

@@ -22,6 +22,8 @@ SHARED_SAMPLE = Path(os.environ.get("ARXIV_SAMPLE", ROOT.parent / "shared" / "ar
 PYTHON = sys.executable
 SCREENSHOTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Stamps of verified model-set files go to a folder of this test run, not the user's cache.
+os.environ["TOPIC_SEARCH_CACHE"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / f"topic-search-tests-{os.getpid()}")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 

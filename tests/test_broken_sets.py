@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import cli
+from lib import cli, modelset
 from lib.modelset import (
     FORMAT_VERSION,
     ModelSetError,
@@ -84,7 +84,7 @@ def with_versions(**versions: str):
 # Damaged files -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["doc2vec.model.wv.vectors.npy", "papers.parquet", "topics.json"])
+@pytest.mark.parametrize("name", ["doc2vec.model.wv.vectors.npy", "papers.arrow", "topics.json"])
 def test_a_missing_file_is_named_with_what_to_do(demo_model_set: Path, tmp_path: Path, name: str) -> None:
     folder = copy_set(demo_model_set, tmp_path / "gone")
     (folder / name).unlink()
@@ -107,7 +107,7 @@ def test_a_truncated_file_is_caught_by_its_size_and_listed_as_broken(demo_model_
 
 
 @pytest.mark.parametrize(
-    "name", ["vectors.npy", "doc2vec.model.dv.vectors.npy", "papers.parquet", "doc2vec.model", "topics.json", "bm25.json"]
+    "name", ["vectors.npy", "doc2vec.model.dv.vectors.npy", "papers.arrow", "doc2vec.model", "topics.json", "bm25.json"]
 )
 def test_a_flipped_byte_in_any_kind_of_file_fails_the_checksum_before_loading(demo_model_set: Path, tmp_path: Path, name: str) -> None:
     folder = copy_set(demo_model_set, tmp_path / "flipped")
@@ -153,10 +153,10 @@ def test_a_newer_format_says_to_update_the_program(demo_model_set: Path, tmp_pat
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda m: m.update(format_version=FORMAT_VERSION - 1), f"says format version {FORMAT_VERSION - 1}, older than this program reads"),
+        (lambda m: m.update(format_version=1), "says format version 1, older than this program reads"),
         (lambda m: m.update(format_version=str(FORMAT_VERSION)), "manifest.json has no valid format_version (damaged)"),
         (lambda m: m["files"].pop("doc2vec.model"), "manifest.json does not list doc2vec.model (damaged or incomplete)"),
-        (lambda m: m["files"].update({"../papers.parquet": m["files"]["papers.parquet"]}), "manifest.json has no valid file list"),
+        (lambda m: m["files"].update({"../papers.parquet": m["files"]["papers.arrow"]}), "manifest.json has no valid file list"),
         (lambda m: m["files"]["map.npy"].update(bytes="many"), "manifest.json has no valid file list"),
     ],
 )
@@ -266,7 +266,7 @@ def test_evaluate_prints_a_version_warning_as_one_line(demo_model_set: Path, tmp
 def mixed_models(demo_model_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A models folder with a set listed as broken, a good one, one built with other versions, and one with a flipped byte."""
     truncated = copy_set(demo_model_set, tmp_path / "a-truncated")
-    with open(truncated / "papers.parquet", "r+b") as handle:
+    with open(truncated / "papers.arrow", "r+b") as handle:
         handle.truncate(1000)
     copy_set(demo_model_set, tmp_path / "good")
     rewrite_manifest(copy_set(demo_model_set, tmp_path / "older-libs"), with_versions(numpy="1.0.0"))
@@ -297,7 +297,7 @@ def test_app_lists_broken_sets_with_their_message_and_the_others_keep_working(mi
 
     picker.set_value("a-truncated").run()
     assert [e.value for e in app.error] == [list_model_sets(mixed_models)[0].error] and card_count(app) == 0
-    assert "file papers.parquet has 1,000 bytes" in app.error[0].value
+    assert "file papers.arrow has 1,000 bytes" in app.error[0].value
 
     app.sidebar.selectbox[0].set_value("z-flipped").run()
     assert not app.exception and card_count(app) == 0
@@ -318,3 +318,60 @@ def test_app_shows_version_warnings_and_still_searches(mixed_models: Path) -> No
         expected = load_model_set(mixed_models / "older-libs").warnings
     assert warned == expected
     assert "numpy: built with 1.0.0" in warned[0] and card_count(app) == 10
+
+
+def hashed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files sha256_file reads from now on."""
+    names: list[str] = []
+    real = modelset.sha256_file
+
+    def counting(path: Path, chunk: int = 1 << 20) -> str:
+        names.append(Path(path).name)
+        return real(path, chunk)
+
+    monkeypatch.setattr(modelset, "sha256_file", counting)
+    return names
+
+
+def test_a_verified_large_file_is_not_hashed_again_until_it_changes(
+    demo_model_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(modelset, "STAMP_MIN_BYTES", 1)
+    monkeypatch.setenv("TOPIC_SEARCH_CACHE", str(tmp_path / "cache"))
+    folder = copy_set(demo_model_set, tmp_path / "stamped")
+    hashed = hashed_files(monkeypatch)
+    load_engine(folder)
+    listed = set(manifest_of(folder)["files"])
+    assert set(hashed) == listed | {"manifest.json"}  # a copy has new inodes: everything is hashed once
+
+    hashed.clear()
+    load_engine(folder)
+    assert sorted(hashed) == ["doc2vec.model", "manifest.json"]  # the pickle and the manifest, always
+
+    with open(folder / "vectors.npy", "r+b") as handle:  # same size, same mtime, one byte changed
+        before = os.stat(folder / "vectors.npy")
+        handle.seek(-1, os.SEEK_END)
+        last = handle.read(1)
+        handle.seek(-1, os.SEEK_END)
+        handle.write(bytes([last[0] ^ 0xFF]))
+    os.utime(folder / "vectors.npy", ns=(before.st_atime_ns, before.st_mtime_ns))
+    message = str(load_error(folder))
+    assert "file vectors.npy does not match its sha256" in message
+
+
+def test_a_set_of_the_previous_format_still_loads(demo_model_set: Path, tmp_path: Path) -> None:
+    folder = copy_set(demo_model_set, tmp_path / "older")
+    papers = modelset.read_papers(folder / modelset.PAPERS)
+    papers.to_parquet(folder / modelset.PAPERS_V2, index=False)
+    (folder / modelset.PAPERS).unlink()
+
+    def to_format_2(manifest: dict) -> None:
+        manifest["format_version"] = 2
+        del manifest["files"][modelset.PAPERS]
+        path = folder / modelset.PAPERS_V2
+        manifest["files"][modelset.PAPERS_V2] = {"bytes": path.stat().st_size, "sha256": modelset.sha256_file(path)}
+
+    rewrite_manifest(folder, to_format_2)
+    old, new = load_engine(folder), load_engine(demo_model_set)
+    assert old.papers.equals(new.papers)
+    assert old.search("graph neural networks") == new.search("graph neural networks")

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from gensim.models.doc2vec import Doc2Vec
 
@@ -32,7 +31,7 @@ def check_model_set(folder: Path, n_papers: int) -> dict:
     for name, entry in manifest["files"].items():
         assert modelset.sha256_file(folder / name) == entry["sha256"], name
     assert set(manifest["stages"]) == STAGES
-    papers = pd.read_parquet(folder / "papers.parquet")
+    papers = modelset.read_papers(folder / modelset.PAPERS)
     expected = {"id", "title", "authors", "categories", "update_date", "abstract", "x", "y", "cluster"}
     assert expected <= set(papers.columns) and len(papers) == n_papers == manifest["counts"]["papers"]
     assert papers["id"].is_unique
@@ -76,7 +75,7 @@ def test_build_of_2000_real_papers_through_the_command_line(real_sample: Path, t
     manifest = check_model_set(out, 2000)
     assert manifest["synthetic"] is False
     assert manifest["input"]["filters"]["limit"] == 2000
-    papers = pd.read_parquet(out / "papers.parquet")
+    papers = modelset.read_papers(out / modelset.PAPERS)
     assert papers["title"].str.len().gt(0).all() and papers["abstract"].str.len().gt(0).all()
 
 

@@ -7,10 +7,9 @@ import re
 import subprocess
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from lib import cli
+from lib import cli, modelset
 from lib.build import MIN_PAPERS
 from lib.reading import MAX_CHARS, InputError, read_papers
 from tests.conftest import PYTHON, ROOT, paper, write_jsonl
@@ -292,7 +291,7 @@ def test_a_hostile_truncated_gzip_builds_from_its_usable_records(demo_corpus: Pa
     assert read["skipped_examples"]["not JSON"] == [1, 3] and read["skipped_examples"]["missing id"] == [6]
     assert f"ends early after line {read['records'] + 1}" in read["stopped_early"]
 
-    papers = pd.read_parquet(out / "papers.parquet")
+    papers = modelset.read_papers(out / modelset.PAPERS)
     assert len(papers) == usable and papers["id"].is_unique
     assert papers.set_index("id").loc[good[0]["id"], "title"] == "A replaced title"
     assert papers.set_index("id").loc["2401.00009", "title"] == "Graphs with control characters"
