@@ -21,10 +21,13 @@ from lib.reading import MAX_CHARS, Filters, InputError, ReadReport, read_papers
 from lib.stages import StageRecorder
 from lib.training import (
     assign_noise,
+    by_size,
     cluster_points,
     fit_umap,
+    map_sample_rows,
     merge_clusters,
     nearest_neighbours,
+    place_rest,
     topic_features,
     train_doc2vec,
     unit_rows,
@@ -160,26 +163,38 @@ def _train_and_write(
         lexical.save(staging)
     with stages.stage("umap"):
         features = topic_features(vectors, lexical, params.topics, params.seed)
-        log(f"UMAP: {n_docs:,} papers ({params.topics.features}, {features.shape[1]}-D) to 2-D (n_neighbors={params.umap.n_neighbors})")
+        sample = map_sample_rows(n_docs, params.topics.map_sample, params.seed)
+        fitted = features if sample is None else features[sample]
+        scope = f"a sample of {len(fitted):,} of {n_docs:,} papers" if sample is not None else f"{n_docs:,} papers"
+        log(f"UMAP: {scope} ({params.topics.features}, {features.shape[1]}-D) to 2-D (n_neighbors={params.umap.n_neighbors})")
         neighbours = None
-        if params.topics.min_agreement > 0:
-            neighbours = nearest_neighbours(features, max(params.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), params.seed)
-        coords = fit_umap(features, params.umap, 2, params.seed, verbose=False, neighbours=neighbours)
+        if params.topics.min_agreement > 0 or sample is not None:
+            neighbours = nearest_neighbours(fitted, max(params.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), params.seed)
+        coords = fit_umap(fitted, params.umap, 2, params.seed, verbose=False, neighbours=neighbours)
         space = coords
         if params.umap.cluster_dims > 2:
             log(f"UMAP: {params.umap.cluster_dims}-D space for clustering")
-            space = fit_umap(features, params.umap, params.umap.cluster_dims, params.seed, verbose=False, neighbours=neighbours)
+            space = fit_umap(fitted, params.umap, params.umap.cluster_dims, params.seed, verbose=False, neighbours=neighbours)
     with stages.stage("hdbscan"):
-        log(f"HDBSCAN: clustering {n_docs:,} points (min_cluster_size={params.hdbscan.cluster_size(n_docs)})")
+        log(f"HDBSCAN: clustering {len(fitted):,} points (min_cluster_size={params.hdbscan.cluster_size(len(fitted))})")
         labels = cluster_points(space, params.hdbscan, workers)
         hdbscan_clusters, hdbscan_noise = len(set(labels.tolist()) - {NOISE}), int((labels == NOISE).sum())
         if params.hdbscan.assign_noise:
             labels = assign_noise(space, labels)
-        labels = merge_clusters(features, labels, params.topics.merge_distance)
+        labels = merge_clusters(fitted, labels, params.topics.merge_distance)
         if neighbours is not None:
             nearest = neighbours.indices[:, : AGREEMENT_NEIGHBOURS + 1]
             labels = unsettle(labels, nearest, params.topics.min_agreement, params.topics.max_unclustered)
-        del features, neighbours
+    if sample is not None:
+        with stages.stage("place"):
+            rest = np.setdiff1d(np.arange(n_docs), sample)
+            log(f"placing the other {len(rest):,} papers by their {AGREEMENT_NEIGHBOURS} nearest sample papers")
+            placed, placed_labels = place_rest(neighbours, fitted, features[rest], coords, labels, AGREEMENT_NEIGHBOURS, log)
+            all_coords, all_labels = np.empty((n_docs, 2), dtype=np.float32), np.empty(n_docs, dtype=np.int32)
+            all_coords[sample], all_coords[rest] = coords, placed
+            all_labels[sample], all_labels[rest] = labels, placed_labels
+            coords, labels = all_coords, by_size(all_labels)
+    del features, fitted, neighbours, space
     with stages.stage("topics"):
         with open(corpus, encoding="utf-8") as lines:
             keywords = topic_keywords([line.rstrip("\n") for line in lines], labels)
@@ -220,6 +235,10 @@ def _train_and_write(
             "read": report.as_dict(),
         },
         "placement": {"method": "nearest neighbours in document-vector space", "k": 15},
+        "map_fit": {
+            "papers": n_docs if sample is None else len(sample),
+            "others": "none" if sample is None else f"placed by their {AGREEMENT_NEIGHBOURS} nearest sample papers (weighted mean, vote)",
+        },
         **({"ann": ann} if ann else {}),
         "stages": stages.as_dict(),
     }

@@ -9,6 +9,7 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from lib.modelset import ModelSetError, ModelSetWarning
@@ -29,6 +30,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _sample_size(value: str) -> int:
+    number = int(value)
+    if number < 0 or 0 < number < 1000:
+        raise argparse.ArgumentTypeError(f"expected 0 (every paper) or at least 1000 papers, got {value}")
+    return number
+
+
 def _categories(values: list[str] | None) -> tuple[str, ...]:
     return tuple(part for value in values or [] for part in re.split(r"[,\s]+", value) if part)
 
@@ -43,7 +51,12 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
         "--input", required=True, type=Path, help="snapshot JSON lines (.json/.jsonl, optionally .gz) or CSV with id,title,abstract"
     )
     build.add_argument("--out", required=True, type=Path, help="model set folder, e.g. models/cs-2024")
-    build.add_argument("--preset", choices=sorted(PRESETS), default="default", help="'seed' reproduces the training notebook exactly")
+    build.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="default",
+        help="'seed' reproduces the training notebook exactly; 'large' trains Doc2Vec fast enough for millions of papers",
+    )
     build.add_argument("--categories", nargs="+", metavar="PREFIX", help="keep papers with a category starting so: cs.CL, cs., math")
     build.add_argument("--since", type=_date, help="keep papers with update_date on or after YYYY-MM-DD")
     build.add_argument("--until", type=_date, help="keep papers with update_date on or before YYYY-MM-DD")
@@ -82,6 +95,12 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
     group.add_argument(
         "--min-agreement", type=float, dest="topics.min_agreement", help="share of a paper's 15 nearest papers that must share its topic"
     )
+    group.add_argument(
+        "--map-sample",
+        type=_sample_size,
+        dest="topics.map_sample",
+        help="fit the map and topics on this many papers and place the others by their nearest (0: fit on all; default 200000)",
+    )
 
 
 def _add_evaluate(commands: argparse._SubParsersAction) -> None:
@@ -118,6 +137,8 @@ def _run_build(args: argparse.Namespace) -> int:
 
     overrides = {key: value for key, value in vars(args).items() if "." in key}
     params = with_overrides(PRESETS[args.preset], seed=args.seed, text=args.text, **overrides)
+    if args.__dict__.get("topics.map_sample") == 0:
+        params = replace(params, topics=replace(params.topics, map_sample=None))
     filters = Filters(_categories(args.categories), args.since, args.until, args.limit)
     options = BuildOptions(args.input, args.out, params, filters, args.workers or default_workers())
     manifest = build_model_set(options)

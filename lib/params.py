@@ -53,6 +53,8 @@ class TopicParams:
     BM25 row, "doc2vec" uses the Doc2Vec vector alone (the notebook). Clusters whose centres lie within
     merge_distance (cosine, average linkage) become one topic; a paper stays unclustered when fewer than
     min_agreement of its nearest papers share its topic, at most max_unclustered of all papers.
+    Above map_sample papers, the map and the topics are fitted on a random sample of that many papers and
+    every other paper is placed among its nearest sample papers (None: fit on every paper, as the notebook).
     """
 
     features: str = "doc2vec+lsa"
@@ -60,6 +62,7 @@ class TopicParams:
     merge_distance: float | None = 0.30
     min_agreement: float = 0.5
     max_unclustered: float = 0.2
+    map_sample: int | None = 200_000
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,13 @@ PRESETS: dict[str, BuildParams] = {
         hdbscan=HdbscanParams(
             min_cluster_size=50, min_samples=None, metric="euclidean", cluster_selection_method="eom", assign_noise=False
         ),
-        topics=TopicParams(features="doc2vec", merge_distance=None, min_agreement=0.0),
+        topics=TopicParams(features="doc2vec", merge_distance=None, min_agreement=0.0, map_sample=None),
+    ),
+    # For a million papers and more on a few cores: PV-DBOW without word training and 10 epochs makes
+    # Doc2Vec about N times faster (docs/BENCHMARKS.md); a bounded vocabulary bounds its memory.
+    "large": BuildParams(
+        preset="large",
+        doc2vec=Doc2VecParams(dbow_words=0, epochs=10, min_count=5, max_final_vocab=500_000),
     ),
 }
 

@@ -211,3 +211,48 @@ def assign_noise(points: np.ndarray, labels: np.ndarray, neighbours: int = 10) -
     votes = labels[clustered][nearest]
     labels[noise] = [np.bincount(row).argmax() for row in votes]
     return labels
+
+
+def map_sample_rows(n_papers: int, sample: int | None, seed: int) -> np.ndarray | None:
+    """Sorted rows of the papers the map and topics are fitted on, or None to fit on every paper."""
+    if sample is None or n_papers <= sample:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n_papers, size=sample, replace=False))
+
+
+def _query(neighbours: Neighbours, fitted: np.ndarray, block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if neighbours.search_index is not None:
+        return neighbours.search_index.query(block, k=k)
+    from sklearn.neighbors import NearestNeighbors
+
+    distances, indices = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(fitted).kneighbors(block)
+    return indices, distances
+
+
+def place_by_neighbours(
+    nearest: np.ndarray, distances: np.ndarray, coords: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The similarity-weighted mean of the nearest fitted points' coordinates, and the topic with the largest
+    weighted vote among them (unclustered counts as a topic): how a paper outside the sample is placed."""
+    weights = np.clip(1.0 - distances.astype(np.float64), 1e-6, None)
+    placed = np.einsum("mk,mkd->md", weights, coords[nearest].astype(np.float64)) / weights.sum(axis=1, keepdims=True)
+    tally = np.zeros((len(nearest), int(labels.max()) + 2))
+    rows = np.repeat(np.arange(len(nearest)), nearest.shape[1])
+    np.add.at(tally, (rows, (labels[nearest] + 1).ravel()), weights.ravel())
+    return placed.astype(np.float32), (tally.argmax(axis=1) - 1).astype(np.int32)
+
+
+def place_rest(
+    neighbours: Neighbours, fitted: np.ndarray, rest: np.ndarray, coords: np.ndarray, labels: np.ndarray, k: int, log: Log
+) -> tuple[np.ndarray, np.ndarray]:
+    """Map coordinates and topics of the papers outside the fitted sample, a block at a time (bounded memory)."""
+    chunk = 1 << 16
+    placed = np.empty((len(rest), coords.shape[1]), dtype=np.float32)
+    topics = np.empty(len(rest), dtype=np.int32)
+    k = max(1, min(k, len(fitted)))
+    for start in range(0, len(rest), chunk):
+        block = rest[start : start + chunk]
+        nearest, distances = _query(neighbours, fitted, block, k)
+        placed[start : start + len(block)], topics[start : start + len(block)] = place_by_neighbours(nearest, distances, coords, labels)
+        log(f"  placed {start + len(block):,} of {len(rest):,} papers")
+    return placed, topics

@@ -91,12 +91,12 @@ def child_build(config: dict[str, Any]) -> dict[str, Any]:
     from lib.reading import Filters
 
     import_seconds = time.perf_counter() - start
-    params = with_overrides(PRESETS["default"], **{"doc2vec.epochs": config["epochs"]})
+    params = with_overrides(PRESETS[config.get("preset", "default")], **{"doc2vec.epochs": config["epochs"], **config.get("overrides", {})})
     options = BuildOptions(
         input=Path(config["sample"]),
         out=Path(config["out"]),
         params=params,
-        filters=Filters(limit=config["papers"]),
+        filters=Filters(limit=config.get("papers")),
         workers=config["workers"],
     )
     manifest = build_model_set(options)
@@ -191,12 +191,16 @@ def sample_signature(sample: Path, target_bytes: int) -> dict[str, Any]:
     }
 
 
-def write_replicated(sample: Path, target: Path, target_bytes: int) -> tuple[int, int]:
-    """Stream copies of the sample's records (id suffixed `-r{copy}`) until target_bytes."""
+def write_replicated(sample: Path, target: Path, target_bytes: int, target_records: int | None = None) -> tuple[int, int]:
+    """Stream copies of the sample's records (id suffixed `-r{copy}`) until target_bytes (or target_records)."""
     written = records = copy = 0
     next_report = 256 * MB
+
+    def done() -> bool:
+        return records >= target_records if target_records is not None else written >= target_bytes
+
     with open(target, "wb", buffering=MB) as out:
-        while written < target_bytes:
+        while not done():
             with open_lines(sample) as source:
                 for line in source:
                     if not line.strip():
@@ -210,7 +214,7 @@ def write_replicated(sample: Path, target: Path, target_bytes: int) -> tuple[int
                     if written >= next_report:
                         log(f"  wrote {written / MB:,.0f} MB")
                         next_report += 256 * MB
-                    if written >= target_bytes:
+                    if done():
                         break
             if copy == 0 and records == 0:
                 raise BenchError(f"no records in {sample}")

@@ -10,7 +10,11 @@ import pytest
 from gensim.models.doc2vec import Doc2Vec
 
 from lib import cli, modelset
-from lib.params import PRESETS
+from lib.build import BuildOptions, build_model_set
+from lib.params import PRESETS, with_overrides
+from lib.reading import Filters
+from lib.search import load_engine
+from lib.training import map_sample_rows
 from tests.conftest import PYTHON, ROOT, build_small, write_jsonl
 
 STAGES = {"read", "clean", "doc2vec", "umap", "hdbscan", "topics", "lexical", "write"}
@@ -187,3 +191,23 @@ def test_list_model_sets_reports_papers_dates_and_broken_sets(demo_model_set: Pa
     assert [i.name for i in infos] == ["broken", "good"]
     assert infos[1].papers == 1200 and infos[1].synthetic and infos[1].created_at
     assert infos[0].error and "manifest.json is missing" in infos[0].error
+
+
+def test_a_build_fitted_on_a_sample_places_every_other_paper(demo_corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sampled"
+    options = BuildOptions(
+        demo_corpus, out, with_overrides(PRESETS["default"], **{"doc2vec.epochs": 5, "topics.map_sample": 500}), Filters(), 2
+    )
+    manifest = build_model_set(options, log=lambda message: None)
+    assert manifest["map_fit"]["papers"] == 500 and "place" in manifest["stages"]
+    engine = load_engine(out)
+    coords, labels = np.asarray(engine.model_set.coords), np.asarray(engine.model_set.clusters)
+    assert len(coords) == 1200 and np.isfinite(coords).all()
+    sample = map_sample_rows(1200, 500, 0)
+    inside = np.zeros(1200, dtype=bool)
+    inside[sample] = True
+    low, high = coords[inside].min(axis=0), coords[inside].max(axis=0)
+    assert ((coords[~inside] >= low - 1e-4) & (coords[~inside] <= high + 1e-4)).all()  # weighted means stay in the sample's hull box
+    assert set(labels[~inside].tolist()) <= set(labels[inside].tolist())  # placed papers join existing topics
+    sizes = [t["size"] for t in engine.topics]
+    assert sizes == sorted(sizes, reverse=True) and sum(sizes) + int((labels == -1).sum()) == 1200

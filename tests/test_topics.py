@@ -126,3 +126,16 @@ def test_topic_features_join_unit_doc2vec_and_lsa_views() -> None:
     assert alone.shape == (10, 4)
     near = nearest_neighbours(latent, 5, seed=0).indices
     assert all(set(row) == set(range(5)) for row in near[:5]) and all(set(row) == set(range(5, 10)) for row in near[5:])
+
+
+def test_a_paper_outside_the_sample_sits_at_the_weighted_mean_of_its_neighbours_and_takes_their_vote() -> None:
+    from lib.training import place_by_neighbours
+
+    coords = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 8.0]], dtype=np.float32)
+    labels = np.array([3, -1, 5])
+    nearest = np.array([[0, 1, 2], [2, 1, 0]])
+    distances = np.array([[0.0, 0.5, 0.75], [0.6, 0.2, 1.0]])  # similarities 1, 0.5, 0.25 and 0.4, 0.8, ~0
+    placed, topics = place_by_neighbours(nearest, distances, coords, labels)
+    assert np.allclose(placed[0], [(0 + 2 + 0) / 1.75, (0 + 0 + 2) / 1.75])
+    assert np.allclose(placed[1], [3.2 / 1.2, 3.2 / 1.2], atol=1e-5)
+    assert topics.tolist() == [3, -1]  # topic 3 by 1 to 0.5 and 0.25; unclustered by 0.8 to 0.4
