@@ -22,6 +22,7 @@ ANN_MIN_PAPERS = 200_000
 FILES = {"centroids": "ann_centroids.npy", "offsets": "ann_offsets.npy", "rows": "ann_rows.npy", "vectors": "ann_vectors.npy"}
 # k-means is trained on this many points per list (at most), then every paper is assigned.
 SAMPLE_PER_LIST = 64
+# Lists a query visits: a query-time setting (recall@10 against exact scans in docs/BENCHMARKS.md).
 DEFAULT_PROBES = 96
 ASSIGN_CHUNK = 1 << 16
 
@@ -77,7 +78,7 @@ class IvfIndex:
         np.save(folder / FILES["offsets"], self.offsets.astype(np.int64))
         np.save(folder / FILES["rows"], self.rows.astype(np.int32))
         np.save(folder / FILES["vectors"], np.asarray(self.vectors, dtype=np.float32))
-        return {"method": "inverted file (k-means lists), exact cosine within visited lists", "lists": self.lists, "probes": self.probes}
+        return {"method": "inverted file (k-means lists), exact cosine within visited lists", "lists": self.lists}
 
 
 def load_ivf(folder: Path, probes: int = DEFAULT_PROBES) -> IvfIndex | None:

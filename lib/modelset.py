@@ -418,8 +418,8 @@ def load_model_set(folder: str | Path) -> ModelSet:
     import numpy as np
     from gensim.models.doc2vec import Doc2Vec
 
-    from lib.ann import DEFAULT_PROBES, load_ivf
     from lib.ann import FILES as ANN_FILES
+    from lib.ann import load_ivf
     from lib.lexical import META, load_index
 
     folder = Path(folder)
@@ -440,8 +440,7 @@ def load_model_set(folder: str | Path) -> ModelSet:
         lexical=opener.open(META, lambda path: load_index(path.parent)),
     )
     if ANN_FILES["rows"] in manifest["files"]:
-        probes = manifest.get("ann", {}).get("probes", DEFAULT_PROBES) if isinstance(manifest.get("ann"), dict) else DEFAULT_PROBES
-        model_set.ann = opener.open(ANN_FILES["rows"], lambda path: load_ivf(path.parent, int(probes)))
+        model_set.ann = opener.open(ANN_FILES["rows"], lambda path: load_ivf(path.parent))
     if differences:
         message = (
             f"model set '{folder.name}' was built with other versions than are installed ({describe_versions(differences)}); "

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", default="large", help="build preset (default large)")
     parser.add_argument("--workdir", type=Path, default=bench.DEFAULT_WORKDIR, help="folder for the scaled corpora")
     parser.add_argument("--keep", type=Path, help="keep the built sets in this folder (default: deleted)")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--json", type=Path, help="write the figures to this file; sizes already in it are not built again")
     args = parser.parse_args(argv)
     if not args.sample.is_file():
         print(f"error: sample not found: {args.sample}", file=sys.stderr)
@@ -131,7 +131,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args.workdir.mkdir(parents=True, exist_ok=True)
     runs: dict[int, dict[str, Any]] = {}
-    for size in sorted(args.sizes):
+    if args.json and args.json.is_file():
+        earlier = json.loads(args.json.read_text(encoding="utf-8"))
+        if earlier.get("preset") == args.preset:
+            runs = {int(size): run for size, run in earlier["runs"].items()}
+            bench.log(f"kept the figures of {', '.join(f'{size:,}' for size in sorted(runs))} papers from {args.json}")
+    for size in sorted(set(args.sizes) - set(runs)):
         corpus = scaled_corpus(args.sample, args.workdir, size)
         folder = args.keep or Path(tempfile.mkdtemp(prefix="scaling-", dir=args.workdir))
         out = folder / f"scaled-{size}"
@@ -142,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.log(json.dumps({size: runs[size]["stages"]}))
         if args.json:
             args.json.write_text(json.dumps({"machine": bench.machine_info(), "preset": args.preset, "runs": runs}, indent=2) + "\n")
+    runs = {size: runs[size] for size in sorted(runs)}
     print(f"# Scaling benchmark (preset {args.preset})\n\n{bench.machine_section(bench.machine_info())}\n\n{tables(runs)}")
     return 0
 

@@ -61,7 +61,7 @@ def child(model: str, n_queries: int, seed: int, started: float) -> None:
     queries = [" ".join(str(title).split()[:8]) for title in titles] + FREE_TEXT
     figures: dict = {
         "papers": len(engine.papers),
-        "index": engine.manifest.get("ann"),
+        "index": engine.manifest.get("ann") and {**engine.manifest["ann"], "probes": engine.model_set.ann.probes},
         "seconds_to_loaded": round(loaded, 3),
         "seconds_to_first_answer": round(answered, 3),
         "first_answer_hits": len(first),
