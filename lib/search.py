@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from gensim.models.doc2vec_inner import train_document_dbow, train_document_dm, train_document_dm_concat
 
+from lib.arxiv_ids import arxiv_id
 from lib.cleaning import tokenize
 from lib.lexical import STOP_WORDS
 from lib.modelset import ModelSet, load_model_set
@@ -308,6 +309,11 @@ class Engine:
         lexical = self._lexical_scores(query) if mode != "semantic" else None
         return _blend(semantic, lexical, self.lexical_weight)
 
+    def named_paper(self, query: str) -> tuple[str, int | None] | None:
+        """When the query is an arXiv id or link: (the id, its row here or None); else None."""
+        paper_id = arxiv_id(prepare_query(query).text)
+        return None if paper_id is None else (paper_id, self.row_of(paper_id))
+
     def search(
         self,
         query: str,
@@ -316,8 +322,17 @@ class Engine:
         years: tuple[int, int] | None = None,
         mode: str = "hybrid",
     ) -> list[Hit]:
-        """The k best papers for a query (hybrid by default); [] when no word is known."""
+        """The k best papers for a query (hybrid by default); [] when no word is known.
+
+        A query that is an arXiv id or link of a paper in the set returns that paper first (whatever
+        the filters), then the papers most like it.
+        """
         _check_mode(mode)
+        named = self.named_paper(query)
+        if named is not None and named[1] is not None and k > 0:
+            row = named[1]
+            paper_id = self.ids([row])[0]
+            return [Hit(paper_id, 1.0, row), *self.similar(paper_id, k - 1, categories, years, mode)]
         query = prepare_query(query).text
         vector = self.query_vector(query) if mode != "lexical" else None
         lexical = self._lexical_scores(query) if mode != "semantic" else None

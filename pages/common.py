@@ -149,11 +149,12 @@ def paper_card(engine: Engine, row: int, score: float | None = None, key: str = 
         if actions:
             left, right = st.columns(2)
             if left.button("More like this", key=f"like-{key}-{paper['id']}"):
-                st.switch_page(SEARCH_PAGE, query_params=_with_model({"like": paper["id"]}))
+                st.switch_page(SEARCH_PAGE, query_params=with_model({"like": paper["id"]}))
             with right:
-                st.page_link(PAPER_PAGE, label="Paper page", icon=":material/article:", query_params=_with_model({"id": paper["id"]}))
+                st.page_link(PAPER_PAGE, label="Paper page", icon=":material/article:", query_params=with_model({"id": paper["id"]}))
 
 
-def _with_model(params: dict[str, str]) -> dict[str, str]:
+def with_model(params: dict[str, str]) -> dict[str, str]:
+    """Page-link query parameters that keep the chosen model set."""
     model = url_value("model")
     return {**params, "model": model} if model else params

@@ -3,7 +3,18 @@
 import streamlit as st
 
 from lib.search import MAX_QUERY_CHARS, prepare_query
-from pages.common import cached_search, cached_similar, choose_engine, engine_key, paper_card, set_url, url_int, url_value
+from pages.common import (
+    PAPER_PAGE,
+    cached_search,
+    cached_similar,
+    choose_engine,
+    engine_key,
+    paper_card,
+    set_url,
+    url_int,
+    url_value,
+    with_model,
+)
 
 st.title("Search arXiv by meaning")
 engine = choose_engine()
@@ -49,6 +60,20 @@ if engine is not None:
         st.stop()
     if prepared.truncated:
         st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is searched.")
+    named = engine.named_paper(prepared.text)
+    if named is not None and named[1] is not None:
+        st.success(f"arXiv:{named[0]} is in this model set: the paper first, then the papers most like it.")
+        st.page_link(
+            PAPER_PAGE,
+            label=f"Open the paper page of arXiv:{named[0]}",
+            icon=":material/article:",
+            query_params=with_model({"id": named[0]}),
+        )
+        for rank, hit in enumerate(cached_search(*key, prepared.text, count, tuple(categories), years, mode)):
+            paper_card(engine, hit.row, hit.score, key=str(rank))
+        st.stop()
+    if named is not None:
+        st.warning(f"arXiv:{named[0]} is not in this model set; the results below treat it as text.")
     words = engine.words(prepared.text, mode)
     if words.unknown:
         st.caption("ignored (not in the model): " + ", ".join(words.unknown[:30]))
