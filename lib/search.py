@@ -389,6 +389,12 @@ class Engine:
         table["link"] = ["/paper?" + urlencode({"id": i, "model": self.name}) for i in table["id"]]
         return table.drop(columns="cluster").reset_index(drop=True)
 
+    def records(self, rows: Sequence[int]) -> pd.DataFrame:
+        """The papers of these rows, in order, with what exports need: id, title, authors, categories, date, topic."""
+        table = self.papers[["id", "title", "authors", "categories", "update_date", "cluster"]].iloc[np.asarray(rows, dtype=np.int64)]
+        table = table.assign(topic=[self.topic_label(int(c)) for c in table["cluster"]])
+        return table.drop(columns="cluster").reset_index(drop=True)
+
     def topic_label(self, cluster: int) -> str:
         """A cluster's keyword label ('unclustered' for noise)."""
         return self._labels.get(cluster, "unclustered")

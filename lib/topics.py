@@ -123,8 +123,8 @@ def topic_table(papers: pd.DataFrame, topics: list[dict]) -> pd.DataFrame:
 
 
 def topic_members(papers: pd.DataFrame, topic: dict) -> pd.DataFrame:
-    """A topic's papers, closest to its centre on the map first (ties by id, so the order is stable)."""
-    members = papers[papers["cluster"] == topic["id"]]
+    """A topic's papers (id and position), closest to its centre on the map first (ties by id, so the order is stable)."""
+    members = papers.loc[papers["cluster"] == topic["id"], ["id", "x", "y"]]
     centre_x, centre_y = topic["centre"]
     distance = np.hypot(members["x"] - centre_x, members["y"] - centre_y)
     return members.assign(distance=distance).sort_values(["distance", "id"], kind="stable")

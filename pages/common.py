@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
 
+from lib.exports import to_bibtex, to_csv
 from lib.modelset import ModelSetError, list_model_sets
 from lib.search import Engine, Hit, load_engine
 from lib.text import arxiv_links, markdown_literal, markdown_with_math, year_of
@@ -152,6 +154,20 @@ def paper_card(engine: Engine, row: int, score: float | None = None, key: str = 
                 st.switch_page(SEARCH_PAGE, query_params=with_model({"like": paper["id"]}))
             with right:
                 st.page_link(PAPER_PAGE, label="Paper page", icon=":material/article:", query_params=with_model({"id": paper["id"]}))
+
+
+def export_buttons(engine: Engine, rows: list[int], name: str, key: str) -> None:
+    """Download buttons for a list of papers as CSV and as BibTeX (nothing for an empty list)."""
+    if not rows:
+        return
+    records = engine.records(rows)
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "papers"
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button("CSV", to_csv(records), file_name=f"{stem}.csv", mime="text/csv", key=f"csv-{key}", icon=":material/download:")
+    bibtex = to_bibtex(records).encode("utf-8")
+    right.download_button(
+        "BibTeX", bibtex, file_name=f"{stem}.bib", mime="application/x-bibtex", key=f"bib-{key}", icon=":material/download:"
+    )
 
 
 def with_model(params: dict[str, str]) -> dict[str, str]:

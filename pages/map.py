@@ -7,7 +7,7 @@ from lib.figures import QueryPin, base_map, pin_query, selected_ids, selection_p
 from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.selection import selected_rows
 from lib.text import markdown_literal
-from pages.common import cached_engine, cached_search, choose_engine, engine_key, set_url, url_index, url_value
+from pages.common import cached_engine, cached_search, choose_engine, engine_key, export_buttons, set_url, url_index, url_value
 
 # A selection may hold a million papers: the table lists this many of them.
 MAX_LISTED = 1000
@@ -61,7 +61,8 @@ if engine is not None:
     if chosen:
         st.subheader(f"{count:,} selected papers")
         if count > len(chosen):
-            st.caption(f"The first {len(chosen):,} in map order are listed.")
+            st.caption(f"The first {len(chosen):,} in map order are listed and in the downloads.")
+        export_buttons(engine, [row for row in map(engine.row_of, chosen) if row is not None], "map-selection", "selection")
         st.dataframe(
             engine.listing(chosen)[["title", "updated", "topic", "link"]],
             hide_index=True,

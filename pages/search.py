@@ -9,6 +9,7 @@ from pages.common import (
     cached_similar,
     choose_engine,
     engine_key,
+    export_buttons,
     paper_card,
     set_url,
     url_int,
@@ -31,7 +32,9 @@ if engine is not None:
             if st.button("Back to search"):
                 set_url(like=None)
                 st.rerun()
-            for rank, hit in enumerate(cached_similar(*key, like, 20)):
+            similar = cached_similar(*key, like, 20)
+            export_buttons(engine, [hit.row for hit in similar], f"more-like-{like}", "like")
+            for rank, hit in enumerate(similar):
                 paper_card(engine, hit.row, hit.score, key=f"like{rank}")
         st.stop()
 
@@ -69,7 +72,9 @@ if engine is not None:
             icon=":material/article:",
             query_params=with_model({"id": named[0]}),
         )
-        for rank, hit in enumerate(cached_search(*key, prepared.text, count, tuple(categories), years, mode)):
+        hits = cached_search(*key, prepared.text, count, tuple(categories), years, mode)
+        export_buttons(engine, [hit.row for hit in hits], f"like-{named[0]}", "named")
+        for rank, hit in enumerate(hits):
             paper_card(engine, hit.row, hit.score, key=str(rank))
         st.stop()
     if named is not None:
@@ -88,5 +93,6 @@ if engine is not None:
     hits = cached_search(*key, prepared.text, count, tuple(categories), years, mode)
     if not hits:
         st.warning("No paper matches these filters." if categories or years else "No paper matches this query.")
+    export_buttons(engine, [hit.row for hit in hits], "search-results", "search")
     for rank, hit in enumerate(hits):
         paper_card(engine, hit.row, hit.score, key=str(rank))

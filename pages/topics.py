@@ -4,9 +4,10 @@ import streamlit as st
 
 from lib.text import markdown_literal
 from lib.topics import papers_per_year, topic_members, topic_table
-from pages.common import MAP_PAGE, choose_engine, paper_card, set_url, url_index, url_int, url_value
+from pages.common import MAP_PAGE, choose_engine, export_buttons, paper_card, set_url, url_index, url_int, url_value
 
 PAGE_SIZE = 20
+EXPORT_MAX = 10_000
 
 st.title("Topics")
 engine = choose_engine()
@@ -33,6 +34,10 @@ if engine is not None:
         if not per_year.empty:
             st.bar_chart(per_year, x_label="year", y_label="papers", height=220)
         members = topic_members(engine.papers, topic)
+        rows = engine.papers.index.get_indexer(members.index[:EXPORT_MAX]).tolist()
+        export_buttons(engine, rows, f"topic-{chosen}", f"topic{chosen}")
+        if len(members) > EXPORT_MAX:
+            st.caption(f"The downloads hold the {EXPORT_MAX:,} papers closest to the topic's centre.")
         pages = max(1, -(-len(members) // PAGE_SIZE))
         page = st.number_input(f"Page (of {pages}, closest to the topic's centre first)", 1, pages, url_int("p", 1, 1, pages))
         set_url(p=page if page > 1 else None)

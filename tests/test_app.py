@@ -128,7 +128,7 @@ def test_topics_table_and_a_chosen_topic_from_the_url(models, engine) -> None:
     app = open_app("pages/topics.py", topic=str(topic["id"]))
     assert any(f"Topic {topic['id']}" in h.value for h in app.subheader)
     assert len(card_titles(app)) == min(20, topic["size"])
-    assert card_titles(app)[0] == card(topic_members(engine.papers, topic).iloc[0]["title"])
+    assert card_titles(app)[0] == card(engine.papers.loc[topic_members(engine.papers, topic).index[0], "title"])
     assert any("Keywords" in m.value for m in app.markdown)
 
 

@@ -1,11 +1,14 @@
 """The app in a real headless Chromium driven by Playwright, against `streamlit run` on a free port."""
 
+import csv
 import shutil
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from pybtex.database import parse_string
 
 from lib.search import load_engine
 from tests.conftest import SCREENSHOTS, headless_chromium, streamlit_server
@@ -104,6 +107,16 @@ def test_map_shows_the_query_trace_and_box_selection_lists_papers(server, browse
     _box_select(page, 0.6)
     expect(page.locator("[data-testid='stDataFrame']")).to_have_count(1, timeout=60_000)
     _shot(page, "map-selection")
+    selected = int(page.get_by_text("selected papers").first.inner_text().split()[0].replace(",", ""))
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="BibTeX", exact=True).click()
+    assert download.value.suggested_filename == "map-selection.bib"
+    entries = parse_string(Path(download.value.path()).read_text(encoding="utf-8"), "bibtex").entries
+    assert len(entries) == selected > 0
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="CSV", exact=True).click()
+    with open(download.value.path(), encoding="utf-8-sig", newline="") as table:
+        assert len(list(csv.DictReader(table))) == selected
     assert not page.errors
 
 
