@@ -8,6 +8,7 @@ navigation = st.navigation(
         st.Page("pages/search.py", title="Search", icon=":material/search:", default=True),
         st.Page("pages/map.py", title="Topic map", icon=":material/scatter_plot:", url_path="map"),
         st.Page("pages/topics.py", title="Topics", icon=":material/category:", url_path="topics"),
+        st.Page("pages/marked.py", title="Marked papers", icon=":material/bookmarks:", url_path="marked"),
         st.Page("pages/paper.py", title="Paper", icon=":material/article:", url_path="paper", visibility="hidden"),
     ]
 )

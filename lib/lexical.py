@@ -12,6 +12,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,11 @@ class LexicalIndex:
     idf: np.ndarray
     average_length: float
     row_norms: np.ndarray
+
+    @cached_property
+    def terms(self) -> list[str]:
+        """The indexed terms by id."""
+        return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
 
     @property
     def n_docs(self) -> int:

@@ -27,6 +27,8 @@ from lib.reading import Filters, normalize_id
 from lib.topics import NOISE
 
 PLACEMENT_NEIGHBOURS = 15
+# Rocchio's weight of the papers marked "less like this" against those marked "more like this".
+NEGATIVE_WEIGHT = 0.5
 # With an ANN index (large sets), hybrid ranking re-scores exactly the union of this many semantic and lexical leaders.
 CANDIDATES = 200
 MODES = ("hybrid", "semantic", "lexical")
@@ -265,7 +267,7 @@ class Engine:
         weight: float,
         k: int,
         allowed: np.ndarray | None = None,
-        exclude: int | None = None,
+        exclude: Sequence[int] = (),
     ) -> list[Hit]:
         """The k best papers by the blend of cosine to `vector` and the normalised lexical scores.
 
@@ -277,11 +279,11 @@ class Engine:
         if self._ann is None or not self.approximate or allowed is not None:
             semantic = None if vector is None else np.asarray(self._vectors @ vector, dtype=np.float32)
             scores = _blend(semantic, lexical, weight)
-            if exclude is not None:
+            if len(exclude):
                 allowed = np.ones(len(scores), dtype=bool) if allowed is None else allowed.copy()
-                allowed[exclude] = False
+                allowed[list(exclude)] = False
             return self._top(scores, k, allowed)
-        wanted = max(k + 1, CANDIDATES)
+        wanted = max(k + len(exclude), CANDIDATES)
         parts = []
         if vector is not None:
             parts.append(self._ann.search(vector, wanted)[0])
@@ -289,8 +291,8 @@ class Engine:
             leaders = np.argpartition(-lexical, min(wanted, len(lexical)) - 1)[:wanted]
             parts.append(leaders[lexical[leaders] > 0])
         rows = np.unique(np.concatenate(parts).astype(np.int64))
-        if exclude is not None:
-            rows = rows[rows != exclude]
+        if len(exclude):
+            rows = rows[~np.isin(rows, list(exclude))]
         semantic = None if vector is None else np.asarray(np.asarray(self._vectors[rows]) @ vector, dtype=np.float32)
         return self._hits(rows, _blend(semantic, None if lexical is None else lexical[rows], weight), k)
 
@@ -346,25 +348,65 @@ class Engine:
             return None
         return row if isinstance(row, int) else None
 
+    def _rows_of(self, paper_ids: Sequence[str]) -> list[int]:
+        rows = [self.row_of(paper_id) for paper_id in paper_ids]
+        missing = [paper_id for paper_id, row in zip(paper_ids, rows, strict=True) if row is None]
+        if missing:
+            raise KeyError(f"paper {missing[0]!r} is not in model set '{self.name}'")
+        return list(dict.fromkeys(rows))
+
+    def _text_of(self, rows: Sequence[int]) -> list[str]:
+        papers = self.papers[["title", "abstract"]].iloc[list(rows)]
+        return tokenize(" ".join(f"{title} {abstract}" for title, abstract in zip(papers["title"], papers["abstract"], strict=True)))
+
     def similar(
         self,
-        paper_id: str,
+        paper_id: str | Sequence[str],
         k: int = 10,
         categories: Sequence[str] = (),
         years: tuple[int, int] | None = None,
         mode: str = "hybrid",
+        negative: Sequence[str] = (),
     ) -> list[Hit]:
-        """The k papers most like a paper (its own vector, its own words, or both), the paper itself excluded."""
+        """The k papers most like one paper or several, and least like the `negative` ones; the given papers excluded.
+
+        Several papers are combined as Rocchio's relevance feedback does: the mean of their vectors minus
+        NEGATIVE_WEIGHT times the mean of the negatives' (and the same for their BM25 similarities).
+        """
         _check_mode(mode)
-        row = self.row_of(paper_id)
-        if row is None:
-            raise KeyError(f"paper {paper_id!r} is not in model set '{self.name}'")
-        vector = np.asarray(self._vectors[row], dtype=np.float32) if mode != "lexical" else None
+        positive = self._rows_of([paper_id] if isinstance(paper_id, str) else list(paper_id))
+        negatives = [row for row in self._rows_of(list(negative)) if row not in positive]
+        if not positive:
+            raise ValueError("more like these needs at least one paper")
+        vector = None
+        if mode != "lexical":
+            vector = np.asarray(self._vectors[positive], dtype=np.float32).mean(axis=0)
+            if negatives:
+                vector = vector - NEGATIVE_WEIGHT * np.asarray(self._vectors[negatives], dtype=np.float32).mean(axis=0)
+            norm = float(np.linalg.norm(vector))
+            vector = (vector / norm).astype(np.float32) if norm and len(positive) + len(negatives) > 1 else vector
         lexical = None
         if mode != "semantic":
-            paper = self.papers.iloc[row]
-            lexical = self._lexical.similar_scores(tokenize(f"{paper['title']} {paper['abstract']}"))
-        return self._ranked(vector, lexical, self.similar_lexical_weight, k, self.filter_mask(categories, years), exclude=row)
+            lexical = self._lexical.similar_scores(self._text_of(positive))
+            if negatives:
+                lexical = lexical - NEGATIVE_WEIGHT * self._lexical.similar_scores(self._text_of(negatives))
+        allowed = self.filter_mask(categories, years)
+        return self._ranked(vector, lexical, self.similar_lexical_weight, k, allowed, exclude=positive + negatives)
+
+    def shared_words(self, paper_ids: Sequence[str], n: int = 12) -> list[str]:
+        """The indexed words most of these papers use, heaviest BM25 weight first (a single paper: its own top words)."""
+        rows = self._rows_of(list(paper_ids))
+        weights: Counter[str] = Counter()
+        papers_with: Counter[str] = Counter()
+        terms = self._lexical.terms
+        for row in rows:
+            ids, values = self._lexical.document_vector(self._text_of([row]))
+            for term, value in zip(ids, values.tolist(), strict=True):
+                weights[terms[term]] += value
+                papers_with[terms[term]] += 1
+        needed = 1 if len(rows) == 1 else max(2, -(-len(rows) // 2))
+        shared = [term for term in weights if papers_with[term] >= needed]
+        return sorted(shared, key=lambda term: (-weights[term], term))[:n]
 
     def locate(self, query: str) -> Location | None:
         """Place a query on the map and in a cluster by its nearest papers; None when no word is known."""

@@ -19,6 +19,8 @@ BUILD_HINT = (
 )
 PICKER_KEY = "model_set"
 SEARCH_PAGE, MAP_PAGE, TOPICS_PAGE, PAPER_PAGE = "pages/search.py", "pages/map.py", "pages/topics.py", "pages/paper.py"
+MARKED_PAGE = "pages/marked.py"
+MARK_LABELS = {1: "more like", -1: "less like"}
 
 
 def models_dir() -> Path:
@@ -118,9 +120,9 @@ def cached_search(
 
 
 @st.cache_data(max_entries=2000, show_spinner=False)
-def cached_similar(path: str, created_at: str | None, paper_id: str, k: int) -> list[Hit]:
-    """More-like-this results cached per model set and paper."""
-    return cached_engine(path, created_at).similar(paper_id, k=k)
+def cached_similar(path: str, created_at: str | None, paper_id: str | tuple[str, ...], k: int, negative: tuple[str, ...] = ()) -> list[Hit]:
+    """More-like-this (or more like these, less like those) results cached per model set and papers."""
+    return cached_engine(path, created_at).similar(paper_id if isinstance(paper_id, str) else list(paper_id), k=k, negative=list(negative))
 
 
 def engine_key(engine: Engine) -> tuple[str, str | None]:
@@ -149,11 +151,44 @@ def paper_card(engine: Engine, row: int, score: float | None = None, key: str = 
         with st.expander("Abstract"):
             st.markdown(markdown_with_math(paper["abstract"]))
         if actions:
-            left, right = st.columns(2)
+            left, middle, right = st.columns(3)
             if left.button("More like this", key=f"like-{key}-{paper['id']}"):
                 st.switch_page(SEARCH_PAGE, query_params=with_model({"like": paper["id"]}))
-            with right:
+            with middle:
                 st.page_link(PAPER_PAGE, label="Paper page", icon=":material/article:", query_params=with_model({"id": paper["id"]}))
+            with right:
+                mark_control(engine, str(paper["id"]), key)
+
+
+def marks(engine: Engine) -> dict[str, int]:
+    """This session's marked papers of a model set: id -> 1 (more like) or -1 (less like), in marking order."""
+    return st.session_state.setdefault("marks", {}).setdefault(engine.name, {})
+
+
+def set_mark(engine: Engine, paper_id: str, mark: int | None) -> None:
+    """Mark a paper as more like (1) or less like (-1), or unmark it (None)."""
+    marked = marks(engine)
+    marked.pop(paper_id, None)
+    if mark:
+        marked[paper_id] = mark
+
+
+def mark_control(engine: Engine, paper_id: str, key: str) -> None:
+    """A two-way toggle that marks a paper as 'more like' or 'less like' for the marked-papers page."""
+    current = marks(engine).get(paper_id)
+    labels = {label: mark for mark, label in MARK_LABELS.items()}
+
+    def changed(widget: str = f"mark-{key}-{paper_id}-{current}") -> None:
+        set_mark(engine, paper_id, labels.get(st.session_state.get(widget)))
+
+    st.segmented_control(
+        "Mark",
+        list(labels),
+        default=MARK_LABELS.get(current),
+        key=f"mark-{key}-{paper_id}-{current}",
+        on_change=changed,
+        label_visibility="collapsed",
+    )
 
 
 def export_buttons(engine: Engine, rows: list[int], name: str, key: str) -> None:

@@ -7,10 +7,24 @@ from lib.figures import QueryPin, base_map, pin_query, selected_ids, selection_p
 from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.selection import selected_rows
 from lib.text import markdown_literal
-from pages.common import cached_engine, cached_search, choose_engine, engine_key, export_buttons, set_url, url_index, url_value
+from pages.common import (
+    MARKED_PAGE,
+    cached_engine,
+    cached_search,
+    choose_engine,
+    engine_key,
+    export_buttons,
+    set_mark,
+    set_url,
+    url_index,
+    url_value,
+    with_model,
+)
 
 # A selection may hold a million papers: the table lists this many of them.
 MAX_LISTED = 1000
+# At most this many papers of a selection are marked at once.
+MARK_MAX = 200
 
 
 @st.cache_data(max_entries=32, show_spinner="Drawing the map…")
@@ -63,6 +77,11 @@ if engine is not None:
         if count > len(chosen):
             st.caption(f"The first {len(chosen):,} in map order are listed and in the downloads.")
         export_buttons(engine, [row for row in map(engine.row_of, chosen) if row is not None], "map-selection", "selection")
+        to_mark = chosen[:MARK_MAX]
+        if st.button(f"Mark {'these' if len(to_mark) == count else f'the first {len(to_mark):,}'} {len(to_mark):,} papers 'more like'"):
+            for paper_id in to_mark:
+                set_mark(engine, paper_id, 1)
+            st.switch_page(MARKED_PAGE, query_params=with_model({}))
         st.dataframe(
             engine.listing(chosen)[["title", "updated", "topic", "link"]],
             hide_index=True,

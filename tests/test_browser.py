@@ -166,3 +166,26 @@ def test_zoom_survives_a_rerun(server, browser) -> None:
     _box_select(page, 0.9)
     assert _x_range(page) == pytest.approx(zoomed, rel=1e-6)
     assert not page.errors
+
+
+def test_mark_papers_from_results_and_rank_by_them(server, browser, engine) -> None:
+    query = "turbulent boundary layers and vortex shedding"
+    hits = engine.search(query, k=10)
+    page = _open(browser, server + "/?q=" + urllib.parse.quote(query), "Search arXiv by meaning")
+    page.get_by_text(_plain(engine.papers.iloc[hits[0].row]["title"])).first.wait_for(timeout=60_000)
+    page.get_by_role("radio", name="more like", exact=True).first.click()
+    _settle(page)
+    page.get_by_role("radio", name="less like", exact=True).nth(1).click()
+    _settle(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Marked papers").click()
+    page.get_by_role("heading", name="More like these").first.wait_for(timeout=60_000)
+    page.get_by_text("Most like the marked papers").first.wait_for(timeout=60_000)
+    _settle(page)
+    params = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+    assert params["more"] == [hits[0].paper_id] and params["less"] == [hits[1].paper_id]
+    expected = engine.similar([hits[0].paper_id], 20, negative=[hits[1].paper_id])
+    page.get_by_text(_plain(engine.papers.iloc[expected[0].row]["title"])).first.wait_for(timeout=60_000)
+    _shot(page, "marked")
+    page.reload()
+    page.get_by_text("Most like the marked papers").first.wait_for(timeout=60_000)  # the marks live in the URL
+    assert not page.errors

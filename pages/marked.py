@@ -1,0 +1,70 @@
+"""Marked papers: rank the set by the papers marked 'more like', away from those marked 'less like'."""
+
+import streamlit as st
+
+from lib.text import markdown_literal, markdown_with_math
+from pages.common import (
+    MARK_LABELS,
+    cached_similar,
+    choose_engine,
+    engine_key,
+    export_buttons,
+    marks,
+    paper_card,
+    set_mark,
+    set_url,
+    url_int,
+)
+
+st.title("More like these")
+engine = choose_engine()
+if engine is not None:
+    marked = marks(engine)
+    ignored = []
+    for url_key, mark in (("more", 1), ("less", -1)):
+        for paper_id in st.query_params.get_all(url_key):
+            if engine.row_of(paper_id) is None:
+                ignored.append(paper_id)
+            elif paper_id not in marked:
+                marked[paper_id] = mark
+    if ignored:
+        st.warning(f"{len(ignored)} paper(s) in the link are not in this model set and were left out.")
+    more = [paper_id for paper_id, mark in marked.items() if mark == 1]
+    less = [paper_id for paper_id, mark in marked.items() if mark == -1]
+    set_url(more=more, less=less)
+    if not marked:
+        st.info(
+            "Mark papers as **more like** or **less like** on the search, topic, map and paper pages: "
+            "they are collected here, and the whole set is ranked by them."
+        )
+        st.stop()
+    for mark, group in ((1, more), (-1, less)):
+        if not group:
+            continue
+        st.subheader(f"Marked {MARK_LABELS[mark]} ({len(group)})")
+        for paper_id in group:
+            left, right = st.columns([6, 1])
+            title = engine.papers["title"].iloc[engine.row_of(paper_id)]
+            left.markdown(markdown_with_math(title, inline=True))
+            if right.button("Remove", key=f"remove-{paper_id}"):
+                set_mark(engine, paper_id, None)
+                set_url(more=[p for p in more if p != paper_id], less=[p for p in less if p != paper_id])
+                st.rerun()
+    if st.button("Clear all marks"):
+        marked.clear()
+        set_url(more=None, less=None)
+        st.rerun()
+    if not more:
+        st.warning("Mark at least one paper as 'more like' to rank the set by it.")
+        st.stop()
+    words = engine.shared_words(more)
+    if words:
+        shared = "Words the papers marked 'more like' share" if len(more) > 1 else "The marked paper's main words"
+        st.markdown(f"**{shared}:** " + markdown_literal(", ".join(words)))
+    count = st.slider("Results", 5, 100, url_int("k", 20, 5, 100), step=5)
+    set_url(k=count if count != 20 else None)
+    hits = cached_similar(*engine_key(engine), tuple(more), count, tuple(less))
+    st.subheader("Most like the marked papers" + (", least like those marked 'less like'" if less else ""))
+    export_buttons(engine, [hit.row for hit in hits], "more-like-these", "marked")
+    for rank, hit in enumerate(hits):
+        paper_card(engine, hit.row, hit.score, key=f"m{rank}")
