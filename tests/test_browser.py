@@ -1,6 +1,7 @@
 """The app in a real headless Chromium driven by Playwright, against `streamlit run` on a free port."""
 
 import csv
+import re
 import shutil
 import urllib.parse
 import urllib.request
@@ -117,6 +118,10 @@ def test_map_shows_the_query_trace_and_box_selection_lists_papers(server, browse
         page.get_by_role("button", name="CSV", exact=True).click()
     with open(download.value.path(), encoding="utf-8-sig", newline="") as table:
         assert len(list(csv.DictReader(table))) == selected
+    page.get_by_role("button", name=re.compile(r"^Mark (these|the first) .* papers 'more like'$")).click()
+    page.get_by_text("Most like the marked papers").first.wait_for(timeout=60_000)
+    marked = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["more"]
+    assert len(marked) == min(selected, 200)
     assert not page.errors
 
 
