@@ -24,7 +24,7 @@ from lib.cleaning import tokenize
 from lib.lexical import STOP_WORDS
 from lib.modelset import ModelSet, load_model_set
 from lib.reading import Filters, normalize_id
-from lib.topics import NOISE
+from lib.topics import NOISE, paper_months
 
 PLACEMENT_NEIGHBOURS = 15
 # Rocchio's weight of the papers marked "less like this" against those marked "more like this".
@@ -170,6 +170,11 @@ class Engine:
         head = self.papers["update_date"].fillna("").str.slice(0, 4)
         valid = (head.str.len() == 4) & head.str.isdigit()
         return head.where(valid, "0").astype("int64").to_numpy()
+
+    @cached_property
+    def months(self) -> np.ndarray:
+        """Each paper's month (year * 12 + month - 1, 0 unknown) from its arXiv id, else its update date; computed once."""
+        return paper_months(self.papers["id"], self.papers["update_date"])
 
     @cached_property
     def _category_codes(self) -> tuple[np.ndarray, list[str]]:

@@ -138,3 +138,69 @@ def papers_per_year(papers: pd.DataFrame, cluster: int) -> pd.Series:
         return pd.Series(dtype=int, name="papers")
     span = range(counts.index.min(), counts.index.max() + 1)
     return counts.reindex(span, fill_value=0).rename("papers").rename_axis("year")
+
+
+_ID_MONTH = r"^(\d{2})(\d{2})\.\d{4,5}|^[a-z\-]+(?:\.[A-Za-z\-]+)?/(\d{2})(\d{2})\d{3}"
+
+
+def paper_months(ids: pd.Series, update_dates: pd.Series) -> np.ndarray:
+    """Each paper's month as YYYY*12 + month - 1 (0 when unknown): its id's year and month of first
+    submission when the id is arXiv's, else its update date's."""
+    parts = ids.astype(str).str.extract(_ID_MONTH)
+    year = pd.to_numeric(parts[0].fillna(parts[2]), errors="coerce")
+    month = pd.to_numeric(parts[1].fillna(parts[3]), errors="coerce")
+    year = year + np.where(year >= 91, 1900, 2000)
+    dates = update_dates.fillna("").astype(str)
+    fallback_year = pd.to_numeric(dates.str.slice(0, 4), errors="coerce")
+    fallback_month = pd.to_numeric(dates.str.slice(5, 7), errors="coerce")
+    valid_id = month.between(1, 12)
+    year = year.where(valid_id, fallback_year)
+    month = month.where(valid_id, fallback_month)
+    codes = year * 12 + month - 1
+    return codes.where(month.between(1, 12) & year.between(1900, 2999), 0).fillna(0).astype(np.int64).to_numpy()
+
+
+def period_label(code: int, by: str) -> str:
+    """'2024' or '2024-03' for a month code."""
+    year, month = divmod(int(code), 12)
+    return str(year) if by == "year" else f"{year}-{month + 1:02d}"
+
+
+def counts_over_time(months: np.ndarray, clusters: np.ndarray, topic_ids: list[int], by: str = "year") -> pd.DataFrame:
+    """Papers per topic (columns) per year or month (rows, every period in the span, zeros included)."""
+    known = months > 0
+    periods = months // 12 if by == "year" else months
+    if not known.any():
+        return pd.DataFrame(columns=topic_ids)
+    span = np.arange(periods[known].min(), periods[known].max() + 1)
+    table = {}
+    for topic in topic_ids:
+        chosen = known & (clusters == topic)
+        counts = np.bincount(periods[chosen] - span[0], minlength=len(span)) if chosen.any() else np.zeros(len(span), int)
+        table[topic] = counts[: len(span)]
+    index = [str(p) if by == "year" else period_label(p, "month") for p in span]
+    return pd.DataFrame(table, index=pd.Index(index, name=by))
+
+
+def fastest_growing(months: np.ndarray, clusters: np.ndarray, topics: list[dict], start: int, end: int, minimum: int = 10) -> pd.DataFrame:
+    """Topics ranked by growth over the months [start, end]: papers in the window's later half against its
+    earlier half (ratio of counts plus one), with both counts; topics with fewer than `minimum` papers in
+    the window are left out."""
+    middle = (start + end + 1) // 2
+    clustered = clusters >= 0
+    size = int(clusters.max()) + 1 if clustered.any() else 0
+    early = np.bincount(clusters[clustered & (months >= start) & (months < middle)], minlength=size)
+    late = np.bincount(clusters[clustered & (months >= middle) & (months <= end)], minlength=size)
+    rows = [
+        {
+            "id": topic["id"],
+            "label": topic["label"],
+            "earlier half": int(early[topic["id"]]),
+            "later half": int(late[topic["id"]]),
+            "growth": (int(late[topic["id"]]) + 1) / (int(early[topic["id"]]) + 1),
+        }
+        for topic in topics
+        if topic["id"] < size and early[topic["id"]] + late[topic["id"]] >= minimum
+    ]
+    table = pd.DataFrame(rows, columns=["id", "label", "earlier half", "later half", "growth"])
+    return table.sort_values(["growth", "later half", "id"], ascending=[False, False, True], kind="stable").reset_index(drop=True)

@@ -1,13 +1,49 @@
 """Topics page: every topic with its label and size; one topic's papers, keywords and years."""
 
+import numpy as np
 import streamlit as st
 
 from lib.text import markdown_literal
-from lib.topics import papers_per_year, topic_members, topic_table
+from lib.topics import counts_over_time, fastest_growing, papers_per_year, period_label, topic_members, topic_table
 from pages.common import MAP_PAGE, choose_engine, export_buttons, paper_card, set_url, url_index, url_int, url_value
 
 PAGE_SIZE = 20
 EXPORT_MAX = 10_000
+
+
+def over_time(engine, by_id: dict[int, dict], chosen: int | None) -> None:
+    """Papers per topic per year or month for the topics chosen to compare, and the fastest-growing topics."""
+    months, clusters = engine.months, np.asarray(engine.model_set.clusters)
+    known = months[months > 0]
+    if not len(known):
+        return
+    with st.expander("Topics over time", expanded=bool(url_value("compare") or url_value("grow_from"))):
+        wanted = [int(v) for v in st.query_params.get_all("compare") if v.lstrip("-").isdigit() and int(v) in by_id]
+        default = wanted or ([chosen] if chosen is not None else list(by_id)[:5])
+        compare = st.multiselect("Topics to compare", list(by_id), default=default, format_func=lambda c: f"{c}: {by_id[c]['label']}")
+        by = st.radio("Papers per", ["year", "month"], index=1 if url_value("by") == "month" else 0, horizontal=True)
+        set_url(compare=compare if compare != default or wanted else None, by=by if by == "month" else None)
+        if compare:
+            counts = counts_over_time(months, clusters, compare, by).rename(columns=lambda c: f"{c}: {by_id[c]['label']}")
+            st.line_chart(counts, x_label=by, y_label="papers", height=260)
+        span = list(range(int(known.min()), int(known.max()) + 1))
+        labels = {code: period_label(code, "month") for code in span}
+        start = next((c for c in span if labels[c] == url_value("grow_from")), span[max(0, len(span) - 24)])
+        end = next((c for c in span if labels[c] == url_value("grow_to")), span[-1])
+        if len(span) > 1:
+            start, end = st.select_slider("Growth window (months)", span, value=(start, max(start, end)), format_func=labels.get)
+        set_url(
+            grow_from=labels[start] if start != span[max(0, len(span) - 24)] else None, grow_to=labels[end] if end != span[-1] else None
+        )
+        growing = fastest_growing(months, clusters, engine.topics, start, end)
+        st.markdown(
+            f"**Fastest-growing topics**, {labels[start]} to {labels[end]}: papers in the later half of the window against the earlier."
+        )
+        if growing.empty:
+            st.info("No topic has 10 papers in this window.")
+        else:
+            st.dataframe(growing.head(15), hide_index=True, column_config={"growth": st.column_config.NumberColumn(format="%.2f×")})
+
 
 st.title("Topics")
 engine = choose_engine()
@@ -25,6 +61,7 @@ if engine is not None:
         "Choose a topic", ids, index=index, format_func=lambda c: "—" if c is None else f"{c}: {by_id[c]['label']} ({by_id[c]['size']:,})"
     )
     set_url(topic=chosen)
+    over_time(engine, by_id, chosen)
     if chosen is not None:
         topic = by_id[chosen]
         st.subheader(f"Topic {chosen}: {markdown_literal(topic['label'])}")

@@ -147,3 +147,16 @@ def test_paper_page_and_an_unknown_id(models, engine) -> None:
     assert card_titles(app) == [card(engine.papers.iloc[h.row]["title"]) for h in engine.similar(paper["id"], k=10)]
     app = open_app("pages/paper.py", id="9999.99999")
     assert any("No paper with id" in w.value for w in app.warning)
+
+
+def test_topics_over_time_compares_topics_and_lists_the_fastest_growing(models, engine) -> None:
+    app = open_app("pages/topics.py", compare=["0", "1"])
+    assert not app.exception
+    assert app.multiselect[0].value == [0, 1]
+    assert any(m.value.startswith("**Fastest-growing topics**") for m in app.markdown)
+    assert len(app.get("vega_lite_chart")) == 1  # the comparison (the per-year bars show only for a chosen topic)
+    app.radio[-1].set_value("month").run()
+    assert not app.exception and app.query_params["by"] == "month"
+    growth = app.dataframe[-1].value
+    assert list(growth.columns) == ["id", "label", "earlier half", "later half", "growth"]
+    assert growth["growth"].is_monotonic_decreasing and set(growth["id"]) <= {t["id"] for t in engine.topics}

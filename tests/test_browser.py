@@ -194,3 +194,14 @@ def test_mark_papers_from_results_and_rank_by_them(server, browser, engine) -> N
     page.reload()
     page.get_by_text("Most like the marked papers").first.wait_for(timeout=60_000)  # the marks live in the URL
     assert not page.errors
+
+
+def test_topics_over_time_chart_and_fastest_growing(server, browser) -> None:
+    page = _open(browser, server + "/topics?compare=0&compare=1", "Topics")
+    page.get_by_text("Fastest-growing topics").first.wait_for(timeout=60_000)
+    expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(1, timeout=60_000)
+    page.get_by_text("month", exact=True).first.click()
+    _settle(page)
+    assert urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["by"] == ["month"]
+    _shot(page, "topics-over-time")
+    assert not page.errors

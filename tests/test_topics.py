@@ -139,3 +139,39 @@ def test_a_paper_outside_the_sample_sits_at_the_weighted_mean_of_its_neighbours_
     assert np.allclose(placed[0], [(0 + 2 + 0) / 1.75, (0 + 0 + 2) / 1.75])
     assert np.allclose(placed[1], [3.2 / 1.2, 3.2 / 1.2], atol=1e-5)
     assert topics.tolist() == [3, -1]  # topic 3 by 1 to 0.5 and 0.25; unclustered by 0.8 to 0.4
+
+
+def test_paper_months_come_from_the_id_then_the_update_date() -> None:
+    from lib.topics import paper_months, period_label
+
+    ids = pd.Series(["2401.01234", "hep-th/9901001", "demo-1", "math.GT/0309136", "0704.0001", "x", "2413.00001"])
+    dates = pd.Series(["2025-05-01", "2001-01-01", "2023-05-07", None, "", "", "2020-02-02"])
+    months = paper_months(ids, dates)
+    assert [period_label(m, "month") if m else None for m in months] == [
+        "2024-01",
+        "1999-01",
+        "2023-05",
+        "2003-09",
+        "2007-04",
+        None,
+        "2020-02",  # month 13 is no month: the update date is used
+    ]
+
+
+def test_counts_over_time_list_every_period_and_growth_compares_the_window_halves() -> None:
+    from lib.topics import counts_over_time, fastest_growing
+
+    def month(year: int, m: int) -> int:
+        return year * 12 + m - 1
+
+    months = np.array([month(2023, 1)] * 3 + [month(2024, 6)] * 2 + [month(2024, 12)] * 12 + [month(2023, 2)] * 11 + [0])
+    clusters = np.array([0] * 3 + [0] * 2 + [1] * 12 + [2] * 11 + [1])
+    yearly = counts_over_time(months, clusters, [0, 1], "year")
+    assert list(yearly.index) == ["2023", "2024"] and yearly[0].tolist() == [3, 2] and yearly[1].tolist() == [0, 12]
+    monthly = counts_over_time(months, clusters, [1], "month")
+    assert len(monthly) == 24 and monthly.index[0] == "2023-01" and monthly[1].sum() == 12
+    topics = [{"id": i, "label": f"t{i}"} for i in range(3)]
+    growing = fastest_growing(months, clusters, topics, month(2023, 1), month(2024, 12), minimum=6)
+    assert growing["id"].tolist() == [1, 2]  # topic 0 has too few papers; topic 1 all late, topic 2 all early
+    assert growing.loc[0, "earlier half"] == 0 and growing.loc[0, "later half"] == 12 and growing.loc[0, "growth"] == 13
+    assert growing.loc[1, "growth"] == 1 / 12
