@@ -21,6 +21,7 @@ from gensim.models.doc2vec_inner import train_document_dbow, train_document_dm, 
 
 from lib.arxiv_ids import arxiv_id
 from lib.cleaning import tokenize
+from lib.levels import Level, topic_levels
 from lib.lexical import STOP_WORDS
 from lib.modelset import ModelSet, load_model_set
 from lib.reading import Filters, normalize_id
@@ -170,6 +171,15 @@ class Engine:
         head = self.papers["update_date"].fillna("").str.slice(0, 4)
         valid = (head.str.len() == 4) & head.str.isdigit()
         return head.where(valid, "0").astype("int64").to_numpy()
+
+    @cached_property
+    def levels(self) -> list[Level]:
+        """Level 0 (the set's topics) and coarser levels of about half as many topics each; computed once."""
+        return topic_levels(self._vectors, self._clusters, self.topics)
+
+    def level(self, index: int) -> Level:
+        """One level of topics, the nearest existing one for an index out of range."""
+        return self.levels[max(0, min(index, len(self.levels) - 1))]
 
     @cached_property
     def months(self) -> np.ndarray:

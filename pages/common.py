@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib.exports import to_bibtex, to_csv
+from lib.levels import Level
 from lib.modelset import ModelSetError, list_model_sets
 from lib.search import Engine, Hit, load_engine
 from lib.text import arxiv_links, markdown_literal, markdown_with_math, year_of
@@ -158,6 +159,22 @@ def paper_card(engine: Engine, row: int, score: float | None = None, key: str = 
                 st.page_link(PAPER_PAGE, label="Paper page", icon=":material/article:", query_params=with_model({"id": paper["id"]}))
             with right:
                 mark_control(engine, str(paper["id"]), key)
+
+
+def level_control(engine: Engine) -> Level:
+    """A slider from the finest topics to the coarsest level, bound to the URL's `level`."""
+    levels = engine.levels
+    if len(levels) == 1:
+        return levels[0]
+    chosen = st.select_slider(
+        "Topic level",
+        list(range(len(levels))),
+        value=url_int("level", 0, 0, len(levels) - 1),
+        format_func=lambda i: f"{len(levels[i].topics)} topics" + (" (finest)" if i == 0 else ""),
+        help="Coarser levels join the topics whose papers are most alike.",
+    )
+    set_url(level=chosen or None)
+    return levels[chosen]
 
 
 def marks(engine: Engine) -> dict[str, int]:

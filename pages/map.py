@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib.figures import QueryPin, base_map, pin_query, selected_ids, selection_points
+from lib.figures import MAP_COLUMNS, QueryPin, base_map, pin_query, selected_ids, selection_points
 from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.selection import selected_rows
 from lib.text import markdown_literal
@@ -14,6 +14,7 @@ from pages.common import (
     choose_engine,
     engine_key,
     export_buttons,
+    level_control,
     set_mark,
     set_url,
     url_index,
@@ -28,16 +29,19 @@ MARK_MAX = 200
 
 
 @st.cache_data(max_entries=32, show_spinner="Drawing the map…")
-def cached_base_map(path: str, created_at: str | None, focus: int | None) -> dict:
-    """The map without a query, per model set and focus, as a plain dict."""
+def cached_base_map(path: str, created_at: str | None, focus: int | None, level: int = 0) -> dict:
+    """The map without a query, per model set, focus and topic level, as a plain dict."""
     engine = cached_engine(path, created_at)
-    return base_map(engine.papers, {topic["id"]: topic["label"] for topic in engine.topics}, focus).to_dict()
+    chosen = engine.level(level)
+    papers = engine.papers[MAP_COLUMNS].assign(cluster=chosen.clusters(engine.model_set.clusters)) if level else engine.papers
+    return base_map(papers, {topic["id"]: topic["label"] for topic in chosen.topics}, focus).to_dict()
 
 
 st.title("Topic map")
 engine = choose_engine()
 if engine is not None:
-    labels = {topic["id"]: topic["label"] for topic in engine.topics}
+    level = level_control(engine)
+    labels = {topic["id"]: topic["label"] for topic in level.topics}
     query = st.text_input("Pin a query on the map", value=url_value("q"), placeholder="e.g. superconductivity in twisted bilayers")
     focus_options = [None, *labels]
     focus = st.selectbox(
@@ -49,7 +53,7 @@ if engine is not None:
     prepared = prepare_query(query)
     set_url(q=prepared.text, focus=focus)
     # Built from the same dict every run, the chart's spec is the same, so Streamlit keeps its selection across reruns.
-    figure = go.Figure(cached_base_map(*engine_key(engine), focus))
+    figure = go.Figure(cached_base_map(*engine_key(engine), focus, level.index))
     if prepared.truncated:
         st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is placed on the map.")
     if prepared.text:
@@ -59,7 +63,7 @@ if engine is not None:
         else:
             hits = cached_search(*engine_key(engine), prepared.text, 10, (), None)
             pin_query(figure, engine.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
-            topic = markdown_literal(engine.topic_label(location.cluster))
+            topic = markdown_literal(labels.get(level.group_of.get(location.cluster, -1), "unclustered"))
             st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.")
     st.caption("Drag to select papers (box or lasso in the toolbar), scroll to zoom, double-click to reset.")
     event = st.plotly_chart(figure, key="map", on_select="rerun", config={"scrollZoom": True})

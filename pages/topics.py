@@ -1,19 +1,18 @@
 """Topics page: every topic with its label and size; one topic's papers, keywords and years."""
 
-import numpy as np
 import streamlit as st
 
 from lib.text import markdown_literal
 from lib.topics import counts_over_time, fastest_growing, papers_per_year, period_label, topic_members, topic_table
-from pages.common import MAP_PAGE, choose_engine, export_buttons, paper_card, set_url, url_index, url_int, url_value
+from pages.common import MAP_PAGE, choose_engine, export_buttons, level_control, paper_card, set_url, url_index, url_int, url_value
 
 PAGE_SIZE = 20
 EXPORT_MAX = 10_000
 
 
-def over_time(engine, by_id: dict[int, dict], chosen: int | None) -> None:
+def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None:
     """Papers per topic per year or month for the topics chosen to compare, and the fastest-growing topics."""
-    months, clusters = engine.months, np.asarray(engine.model_set.clusters)
+    months, clusters = engine.months, level.clusters(engine.model_set.clusters)
     known = months[months > 0]
     if not len(known):
         return
@@ -35,7 +34,7 @@ def over_time(engine, by_id: dict[int, dict], chosen: int | None) -> None:
         set_url(
             grow_from=labels[start] if start != span[max(0, len(span) - 24)] else None, grow_to=labels[end] if end != span[-1] else None
         )
-        growing = fastest_growing(months, clusters, engine.topics, start, end)
+        growing = fastest_growing(months, clusters, level.topics, start, end)
         st.markdown(
             f"**Fastest-growing topics**, {labels[start]} to {labels[end]}: papers in the later half of the window against the earlier."
         )
@@ -51,8 +50,12 @@ if engine is not None:
     if not engine.topics:
         st.warning("This model set has no topics: clustering found none. Rebuild with a smaller --min-cluster-size.")
         st.stop()
-    by_id = {topic["id"]: topic for topic in engine.topics}
-    st.dataframe(topic_table(engine.papers, engine.topics), hide_index=True, height=300)
+    level = level_control(engine)
+    papers = engine.papers
+    if level.index:
+        papers = papers[["id", "x", "y", "update_date"]].assign(cluster=level.clusters(engine.model_set.clusters))
+    by_id = {topic["id"]: topic for topic in level.topics}
+    st.dataframe(topic_table(papers, level.topics), hide_index=True, height=300)
     ids = [None, *by_id]
     index = url_index("topic", ids)
     if url_value("topic") and index == 0:
@@ -61,16 +64,17 @@ if engine is not None:
         "Choose a topic", ids, index=index, format_func=lambda c: "—" if c is None else f"{c}: {by_id[c]['label']} ({by_id[c]['size']:,})"
     )
     set_url(topic=chosen)
-    over_time(engine, by_id, chosen)
+    over_time(engine, level, by_id, chosen)
     if chosen is not None:
         topic = by_id[chosen]
         st.subheader(f"Topic {chosen}: {markdown_literal(topic['label'])}")
         st.markdown("**Keywords:** " + markdown_literal(", ".join(topic["keywords"])))
-        st.page_link(MAP_PAGE, label="Show on the map", icon=":material/scatter_plot:", query_params={"focus": str(chosen)})
-        per_year = papers_per_year(engine.papers, chosen)
+        on_map = {"focus": str(chosen), **({"level": str(level.index)} if level.index else {})}
+        st.page_link(MAP_PAGE, label="Show on the map", icon=":material/scatter_plot:", query_params=on_map)
+        per_year = papers_per_year(papers, chosen)
         if not per_year.empty:
             st.bar_chart(per_year, x_label="year", y_label="papers", height=220)
-        members = topic_members(engine.papers, topic)
+        members = topic_members(papers, topic)
         rows = engine.papers.index.get_indexer(members.index[:EXPORT_MAX]).tolist()
         export_buttons(engine, rows, f"topic-{chosen}", f"topic{chosen}")
         if len(members) > EXPORT_MAX:

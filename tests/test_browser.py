@@ -205,3 +205,16 @@ def test_topics_over_time_chart_and_fastest_growing(server, browser) -> None:
     assert urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["by"] == ["month"]
     _shot(page, "topics-over-time")
     assert not page.errors
+
+
+def test_a_coarser_level_recolours_the_map(server, browser, engine) -> None:
+    coarse = engine.levels[1]
+    page = _open(browser, server + "/map?level=1", "Topic map")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _settle(page)
+    legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")
+    labels = [text for text in legend if not text.startswith(("unclustered", "Query", "Top hits"))]
+    assert labels == [f"{t['id']}: {t['label']}" for t in coarse.topics]
+    assert f"{len(coarse.topics)} topics" in page.inner_text("body")
+    _shot(page, "map-level-1")
+    assert not page.errors

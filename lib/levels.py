@@ -1,0 +1,98 @@
+"""Coarser levels of topics: the set's topics joined step by step by the similarity of their papers.
+
+Level 0 is the model set's own topics. Each coarser level cuts an average-linkage (cosine) tree over
+the topics' mean document vectors into about half as many groups as the level below, down to two.
+A group's keywords are its topics' keywords ranked by how high and in how large a topic they stand,
+its categories and centre are its topics' weighted by size. Computed at load from vectors.npy, so
+every model set has them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+LABEL_WORDS = 3
+KEYWORDS = 10
+
+
+@dataclass(frozen=True)
+class Level:
+    """One granularity: a group for every level-0 topic, and the groups as topic records (as in topics.json)."""
+
+    index: int
+    group_of: dict[int, int]
+    topics: list[dict]
+
+    def clusters(self, clusters: np.ndarray) -> np.ndarray:
+        """Each paper's group at this level (-1 stays -1)."""
+        if not self.group_of:
+            return np.asarray(clusters)
+        lookup = np.full(max(self.group_of) + 2, -1, dtype=np.int32)
+        for topic, group in self.group_of.items():
+            lookup[topic] = group
+        clusters = np.asarray(clusters)
+        return np.where(clusters >= 0, lookup[np.clip(clusters, 0, len(lookup) - 1)], -1).astype(np.int32)
+
+
+def topic_centres(vectors: np.ndarray, clusters: np.ndarray, topic_ids: list[int]) -> np.ndarray:
+    """The mean document vector of each topic's papers, in the order of topic_ids (one sparse product)."""
+    from scipy import sparse
+
+    clusters = np.asarray(clusters)
+    position = np.full(max(max(topic_ids), int(clusters.max(initial=0))) + 2, -1)
+    position[topic_ids] = np.arange(len(topic_ids))
+    rows = np.flatnonzero(clusters >= 0)
+    rows = rows[position[clusters[rows]] >= 0]
+    members = sparse.csr_matrix((np.ones(len(rows)), (position[clusters[rows]], rows)), shape=(len(topic_ids), len(clusters)))
+    sums = np.asarray(members @ np.asarray(vectors, dtype=np.float32), dtype=np.float64)
+    counts = np.asarray(members.sum(axis=1)).ravel()
+    return sums / np.maximum(counts, 1)[:, None]
+
+
+def _group_record(group: int, members: list[dict]) -> dict:
+    size = sum(topic["size"] for topic in members)
+    scores: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    for topic in members:
+        for rank, word in enumerate(topic["keywords"]):
+            scores[word] += topic["size"] / (rank + 1)
+        for category, share in topic.get("top_categories", []):
+            categories[category] += share * topic["size"]
+    words = [word for word, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:KEYWORDS]]
+    centre = np.average([topic["centre"] for topic in members], axis=0, weights=[topic["size"] for topic in members])
+    return {
+        "id": group,
+        "size": size,
+        "keywords": words,
+        "label": ", ".join(words[:LABEL_WORDS]) or f"topic {group}",
+        "top_categories": [[cat, round(n / size, 3)] for cat, n in categories.most_common(3)],
+        "centre": [round(float(centre[0]), 4), round(float(centre[1]), 4)],
+        "topics": sorted(topic["id"] for topic in members),
+    }
+
+
+def topic_levels(vectors: np.ndarray, clusters: np.ndarray, topics: list[dict]) -> list[Level]:
+    """Level 0 (the topics themselves) and coarser levels of about half as many groups each, down to two."""
+    finest = Level(0, {topic["id"]: topic["id"] for topic in topics}, topics)
+    if len(topics) < 3:
+        return [finest]
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    ids = [topic["id"] for topic in topics]
+    tree = linkage(topic_centres(vectors, clusters, ids), method="average", metric="cosine")
+    levels, wanted = [finest], len(topics) // 2
+    while wanted >= 2:
+        cut = fcluster(tree, t=wanted, criterion="maxclust")
+        groups: dict[int, list[dict]] = {}
+        for topic, group in zip(topics, cut.tolist(), strict=True):
+            groups.setdefault(group, []).append(topic)
+        if len(groups) < len(levels[-1].topics):
+            ordered = sorted(groups.values(), key=lambda members: (-sum(t["size"] for t in members), min(t["id"] for t in members)))
+            records = [_group_record(number, members) for number, members in enumerate(ordered)]
+            group_of = {topic["id"]: record["id"] for record in records for topic in topics if topic["id"] in record["topics"]}
+            levels.append(Level(len(levels), group_of, records))
+        wanted //= 2
+    return levels
