@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -158,6 +159,12 @@ def paper_months(ids: pd.Series, update_dates: pd.Series) -> np.ndarray:
     month = month.where(valid_id, fallback_month)
     codes = year * 12 + month - 1
     return codes.where(month.between(1, 12) & year.between(1900, 2999), 0).fillna(0).astype(np.int64).to_numpy()
+
+
+def series_name(topic_id: int, label: str) -> str:
+    """A chart series name for a topic: Vega-Lite reads ':' as a type and '.', '[' and '\\' as paths, so only
+    letters, digits, spaces, commas and hyphens are kept."""
+    return re.sub(r"[^\w ,\-]+", " ", f"{topic_id} · {label}".replace("·", "-")).strip()
 
 
 def period_label(code: int, by: str) -> str:

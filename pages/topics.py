@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib.text import markdown_literal
-from lib.topics import counts_over_time, fastest_growing, papers_per_year, period_label, topic_members, topic_table
+from lib.topics import counts_over_time, fastest_growing, papers_per_year, period_label, series_name, topic_members, topic_table
 from pages.common import MAP_PAGE, choose_engine, export_buttons, level_control, paper_card, set_url, url_index, url_int, url_value
 
 PAGE_SIZE = 20
@@ -23,7 +23,7 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
         by = st.radio("Papers per", ["year", "month"], index=1 if url_value("by") == "month" else 0, horizontal=True)
         set_url(compare=compare if compare != default or wanted else None, by=by if by == "month" else None)
         if compare:
-            counts = counts_over_time(months, clusters, compare, by).rename(columns=lambda c: f"{c}: {by_id[c]['label']}")
+            counts = counts_over_time(months, clusters, compare, by).rename(columns=lambda c: series_name(c, by_id[c]["label"]))
             st.line_chart(counts, x_label=by, y_label="papers", height=260)
         span = list(range(int(known.min()), int(known.max()) + 1))
         labels = {code: period_label(code, "month") for code in span}

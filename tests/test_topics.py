@@ -175,3 +175,10 @@ def test_counts_over_time_list_every_period_and_growth_compares_the_window_halve
     assert growing["id"].tolist() == [1, 2]  # topic 0 has too few papers; topic 1 all late, topic 2 all early
     assert growing.loc[0, "earlier half"] == 0 and growing.loc[0, "later half"] == 12 and growing.loc[0, "growth"] == 13
     assert growing.loc[1, "growth"] == 1 / 12
+
+
+def test_series_names_have_nothing_vega_lite_would_parse() -> None:
+    from lib.topics import series_name
+
+    assert series_name(0, "segmentation, image, maps") == "0 - segmentation, image, maps"
+    assert not set(series_name(3, "a:b.c[d]\\e")) & set(":.[]\\")
