@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.arxiv_ids import arxiv_id
 from lib.search import load_engine
-from tests.conftest import ROOT, build_small
+from tests.conftest import ROOT, SCREENSHOTS, build_small, headless_chromium, streamlit_server
 
 NEW, OLD = "2401.00042", "hep-th/9901007"
 
@@ -96,3 +96,25 @@ def test_the_search_page_offers_the_paper_page_of_an_id(id_set: Path, monkeypatc
     app.run()
     assert not app.exception
     assert [w.value for w in app.warning][:1] == ["arXiv:2312.99999 is not in this model set; the results below treat it as text."]
+
+
+def test_in_the_browser_a_pasted_arxiv_link_finds_its_paper_and_opens_its_page(id_set: Path) -> None:
+    engine = load_engine(id_set)
+    title = engine.papers["title"].iloc[engine.row_of(NEW)]
+    with streamlit_server(id_set.parent) as url, headless_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url + "/")
+        box = page.get_by_label("What are you looking for?")
+        box.wait_for(timeout=90_000)
+        box.fill(f"https://arxiv.org/pdf/{NEW}v2")
+        box.press("Enter")
+        page.get_by_text(f"arXiv:{NEW} is in this model set").first.wait_for(timeout=60_000)
+        page.get_by_text(title.split("$")[0].strip()[:30]).first.wait_for(timeout=60_000)
+        page.get_by_text(f"Open the paper page of arXiv:{NEW}").first.click()
+        page.wait_for_url(lambda address: "/paper" in address and f"id={NEW}" in address, timeout=60_000)
+        page.get_by_text(title.split("$")[0].strip()[:30]).first.wait_for(timeout=60_000)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "id-query-paper.png"), full_page=True)
+        assert not errors
