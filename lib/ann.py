@@ -51,11 +51,6 @@ class IvfIndex:
         probes = max(1, min(probes or self.probes, self.lists))
         return np.sort(np.argpartition(-(self.centroids @ query), probes - 1)[:probes])
 
-    def candidates(self, query: np.ndarray, probes: int | None = None) -> np.ndarray:
-        """Rows of the papers in the lists whose centroids are nearest the query, sorted."""
-        parts = [self.rows[self.offsets[i] : self.offsets[i + 1]] for i in self._probed(query, probes)]
-        return np.sort(np.concatenate(parts)).astype(np.int64)
-
     def search(self, query: np.ndarray, k: int, probes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The (rows, cosines) of the k best papers in the visited lists, best first (ties by row)."""
         rows, scores = [], []

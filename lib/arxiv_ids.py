@@ -37,3 +37,15 @@ def arxiv_id(text: str) -> str | None:
         return found
     archive, number = found.split("/")
     return f"{archive.split('.')[0].lower()}/{number}"
+
+
+_DATED = re.compile(r"^(?:(\d{2})(\d{2})\.\d{4,5}|[a-z\-]+(?:\.[A-Za-z\-]+)?/(\d{2})(\d{2})\d{3})", re.IGNORECASE)
+
+
+def id_year(paper_id: str) -> int | None:
+    """The year of first submission that an arXiv id carries (YYMM.NNNNN or archive/YYMMNNN), else None."""
+    match = _DATED.match(paper_id or "")
+    if not match:
+        return None
+    two = int(match.group(1) or match.group(3))
+    return 1900 + two if two >= 91 else 2000 + two

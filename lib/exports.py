@@ -13,14 +13,13 @@ import unicodedata
 
 import pandas as pd
 
+from lib.arxiv_ids import id_year
 from lib.text import arxiv_links
 
 CSV_COLUMNS = ["id", "title", "authors", "categories", "updated", "topic", "url"]
 _MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$)", re.DOTALL)
 _SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 _AUTHOR_SPLIT = re.compile(r"\s*,\s*|\s+and\s+")
-_NEW_ID_YEAR = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}")
-_OLD_ID_YEAR = re.compile(r"^[a-z\-]+(?:\.[A-Za-z\-]+)?/(\d{2})\d{5}")
 
 
 def _balanced(text: str) -> bool:
@@ -63,11 +62,9 @@ def authors_list(authors: object) -> list[str]:
 
 def paper_year(paper_id: str, update_date: object) -> str:
     """The submission year from a new- or old-style id, else the year of update_date, else ''."""
-    for pattern in (_NEW_ID_YEAR, _OLD_ID_YEAR):
-        match = pattern.match(paper_id or "")
-        if match:
-            two = int(match.group(1))
-            return str(1900 + two if two >= 91 else 2000 + two)
+    year = id_year(paper_id)
+    if year is not None:
+        return str(year)
     date = str(update_date or "")
     return date[:4] if date[:4].isdigit() else ""
 
@@ -82,9 +79,8 @@ def citation_key(paper: dict, taken: set[str]) -> str:
     names = authors_list(paper.get("authors"))
     surname = _ascii_word(names[0].split()[-1]) if names else ""
     words = [w for w in (_ascii_word(word) for word in _MATH.sub(" ", str(paper.get("title") or "")).split()) if len(w) > 3]
-    base = (
-        f"{surname.lower() or 'arxiv'}{paper_year(str(paper.get('id', '')), paper.get('update_date'))}{words[0].lower() if words else ''}"
-    )
+    year = paper_year(str(paper.get("id", "")), paper.get("update_date"))
+    base = f"{surname.lower() or 'arxiv'}{year}{words[0].lower() if words else ''}"
     key, suffix = base, 0
     while key in taken:
         key = f"{base}{chr(ord('a') + suffix % 26)}{suffix // 26 or ''}"

@@ -345,12 +345,12 @@ class Engine:
         the filters), then the papers most like it.
         """
         _check_mode(mode)
-        named = self.named_paper(query)
-        if named is not None and named[1] is not None and k > 0:
-            row = named[1]
+        query = prepare_query(query).text
+        named = arxiv_id(query)
+        row = None if named is None else self.row_of(named)
+        if row is not None and k > 0:
             paper_id = self.ids([row])[0]
             return [Hit(paper_id, 1.0, row), *self.similar(paper_id, k - 1, categories, years, mode)]
-        query = prepare_query(query).text
         vector = self.query_vector(query) if mode != "lexical" else None
         lexical = self._lexical_scores(query) if mode != "semantic" else None
         return self._ranked(vector, lexical, self.lexical_weight, k, self.filter_mask(categories, years))
@@ -441,10 +441,8 @@ class Engine:
     def listing(self, paper_ids: Sequence[str]) -> pd.DataFrame:
         """A table of the given papers in order (unknown ids skipped): id, title, updated, topic, paper-page link."""
         rows = [row for row in (self.row_of(paper_id) for paper_id in paper_ids) if row is not None]
-        table = self.papers[["id", "title", "update_date", "cluster"]].iloc[rows].rename(columns={"update_date": "updated"})
-        table["topic"] = [self.topic_label(int(c)) for c in table["cluster"]]
-        table["link"] = ["/paper?" + urlencode({"id": i, "model": self.name}) for i in table["id"]]
-        return table.drop(columns="cluster").reset_index(drop=True)
+        table = self.records(rows)[["id", "title", "update_date", "topic"]].rename(columns={"update_date": "updated"})
+        return table.assign(link=["/paper?" + urlencode({"id": i, "model": self.name}) for i in table["id"]])
 
     def records(self, rows: Sequence[int]) -> pd.DataFrame:
         """The papers of these rows, in order, with what exports need: id, title, authors, categories, date, topic."""
