@@ -1,4 +1,4 @@
-"""The command line: `python -m lib build | demo-data`. Errors end with one line and exit code 1."""
+"""The command line: `python -m lib build | evaluate | harvest | demo-data`. Errors end with one line and exit code 1."""
 
 from __future__ import annotations
 
@@ -115,6 +115,27 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--json", type=Path, help="also write every figure to this JSON file")
 
 
+def _add_harvest(commands: argparse._SubParsersAction) -> None:
+    from lib.harvest import DEFAULT_DELAY, DEFAULT_ENDPOINT, DEFAULT_RETRIES
+
+    harvest = commands.add_parser(
+        "harvest",
+        help="harvest arXiv metadata over OAI-PMH into JSON lines for `build`",
+        description="List records (metadataPrefix=arXiv) from an OAI-PMH endpoint into the snapshot's JSON-lines schema. "
+        "Interrupted at any moment, the same command continues where it stopped.",
+    )
+    harvest.add_argument("--out", required=True, type=Path, help="output JSON-lines file, e.g. data/cs-2025.jsonl")
+    harvest.add_argument("--set", dest="set_spec", help="OAI-PMH set: cs, math, q-bio, physics, physics:hep-th, … (default: all of arXiv)")
+    harvest.add_argument("--from", dest="since", type=_date, help="records changed on or after YYYY-MM-DD (OAI datestamp)")
+    harvest.add_argument("--until", type=_date, help="records changed on or before YYYY-MM-DD")
+    harvest.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help=f"OAI-PMH base URL (default {DEFAULT_ENDPOINT})")
+    harvest.add_argument(
+        "--delay", type=float, default=DEFAULT_DELAY, help=f"seconds between requests (default {DEFAULT_DELAY:g}, as arXiv asks)"
+    )
+    harvest.add_argument("--retries", type=int, default=DEFAULT_RETRIES, help=f"tries after a failed request (default {DEFAULT_RETRIES})")
+    harvest.add_argument("--contact", help="an e-mail address added to the User-Agent, so the archive can reach you")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     top = argparse.ArgumentParser(prog="python -m lib", description="arXiv semantic search: build and inspect model sets.")
@@ -129,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--papers", type=_positive, default=3600, help="number of papers (default 3600)")
     demo.add_argument("--seed", type=int, default=0)
     _add_evaluate(commands)
+    _add_harvest(commands)
     return top
 
 
@@ -166,6 +188,29 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_harvest(args: argparse.Namespace) -> int:
+    from lib.harvest import USER_AGENT, Client, HarvestRequest, harvest
+
+    if args.delay < 0 or args.retries < 0:
+        raise ValueError("--delay and --retries must not be negative")
+    if args.since and args.until and args.since > args.until:
+        raise ValueError(f"--from {args.since} is after --until {args.until}")
+    agent = USER_AGENT if not args.contact else f"{USER_AGENT[:-1]}; mailto:{args.contact})"
+    log = _stderr
+    client = Client(user_agent=agent, delay=args.delay, retries=args.retries, log=log)
+    try:
+        report = harvest(args.out, HarvestRequest(args.endpoint, args.set_spec, args.since, args.until), client, log)
+    except KeyboardInterrupt:
+        print("interrupted: every completed page is kept; run the same command again to continue", file=sys.stderr)
+        return 130
+    print(f"{report.records:,} papers in {report.out}")
+    return 0
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -185,15 +230,16 @@ def _warning_printer(previous: Callable[..., None]) -> Callable[..., None]:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; known failures print one line to stderr and return 1."""
     from lib.build import BuildError
+    from lib.harvest import HarvestError
 
     args = parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    handlers = {"build": _run_build, "demo-data": _run_demo, "evaluate": _run_evaluate}
+    handlers = {"build": _run_build, "demo-data": _run_demo, "evaluate": _run_evaluate, "harvest": _run_harvest}
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_printer(warnings.showwarning)
             return handlers[args.command](args)
-    except (InputError, BuildError, ModelSetError, ValueError, OSError) as exc:
+    except (InputError, BuildError, HarvestError, ModelSetError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

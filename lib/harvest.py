@@ -1,0 +1,443 @@
+"""Harvest arXiv metadata over OAI-PMH (ListRecords, metadataPrefix=arXiv) into snapshot-schema JSON lines.
+
+The harvest is resumable after any interruption, `kill -9` included: each page's lines are appended
+and synced before a small state file beside the output records the output's length and the next
+resumption token (written atomically). A rerun with the same arguments cuts the output back to the
+recorded length (dropping a torn last page) and asks for the recorded token, so every record ends up
+in the output exactly once. Ids already written are skipped, which also covers a token that expired
+between runs (the list is asked for again from the start).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import fcntl
+import http.client
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+# arXiv's OAI-PMH base URL since 2025; the older http://export.arxiv.org/oai2 redirects there.
+DEFAULT_ENDPOINT = "https://oaipmh.arxiv.org/oai"
+# arXiv asks API users for no more than one request every three seconds, over one connection.
+DEFAULT_DELAY = 3.0
+DEFAULT_RETRIES = 8
+DEFAULT_TIMEOUT = 120.0
+BACKOFF_FIRST, BACKOFF_MAX = 5.0, 300.0
+# A server asking for a longer pause than this is told to try later: the harvest resumes anyway.
+MAX_RETRY_AFTER = 900.0
+USER_AGENT = "topic-search-harvester/1.0 (arXiv semantic search app; OAI-PMH ListRecords; python-urllib)"
+STATE_SUFFIX = ".harvest-state.json"
+STATE_VERSION = 1
+TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+Log = Callable[[str], None]
+
+
+class HarvestError(Exception):
+    """The harvest cannot go on; the message says why and whether a rerun continues."""
+
+
+class OaiError(Exception):
+    """An OAI-PMH error response (`<error code="…">`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+
+
+class MalformedPage(Exception):
+    """A response that is not a readable OAI-PMH ListRecords page."""
+
+
+@dataclass(frozen=True)
+class HarvestRequest:
+    """What to list: the endpoint, an optional set and datestamp range."""
+
+    endpoint: str = DEFAULT_ENDPOINT
+    set_spec: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def first_params(self) -> dict[str, str]:
+        """Query parameters of the list's first page."""
+        params = {"verb": "ListRecords", "metadataPrefix": "arXiv"}
+        for key, value in (("set", self.set_spec), ("from", self.since), ("until", self.until)):
+            if value:
+                params[key] = value
+        return params
+
+    def describe(self) -> str:
+        """The arguments in words, for messages."""
+        parts = [f"endpoint {self.endpoint}", f"set {self.set_spec or '(all)'}"]
+        parts += [f"from {self.since}"] if self.since else []
+        parts += [f"until {self.until}"] if self.until else []
+        return ", ".join(parts)
+
+
+@dataclass
+class Page:
+    """One ListRecords response: its papers, deleted headers skipped, and where the list goes on."""
+
+    papers: list[dict]
+    deleted: int = 0
+    token: str | None = None
+    complete_size: int | None = None
+
+
+@dataclass
+class HarvestState:
+    """What a rerun needs to continue: output length, next token, counts. Saved after every page."""
+
+    request: dict
+    output_bytes: int = 0
+    token: str | None = None
+    records: int = 0
+    deleted: int = 0
+    duplicates: int = 0
+    pages: int = 0
+    complete_size: int | None = None
+    complete: bool = False
+    started: str = field(default_factory=lambda: _now())
+    updated: str = field(default_factory=lambda: _now())
+    version: int = STATE_VERSION
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(element: ET.Element, name: str) -> ET.Element | None:
+    return next((c for c in element if _local(c.tag) == name), None)
+
+
+def _text(element: ET.Element, name: str) -> str | None:
+    found = _child(element, name)
+    return found.text if found is not None and found.text is not None else None
+
+
+def _oneline(value: str | None) -> str | None:
+    return " ".join(value.split()) if value is not None else None
+
+
+def _author_name(author: ET.Element) -> tuple[str, str, str]:
+    return tuple((_text(author, part) or "").strip() for part in ("keyname", "forenames", "suffix"))  # type: ignore[return-value]
+
+
+def record_paper(record: ET.Element) -> dict | None:
+    """A `<record>` as a snapshot-schema paper; None for a deleted record or one without arXiv metadata."""
+    header = _child(record, "header")
+    if header is None or header.get("status") == "deleted":
+        return None
+    metadata = _child(record, "metadata")
+    meta = next(iter(metadata), None) if metadata is not None else None
+    if meta is None:
+        return None
+    identifier = _text(header, "identifier") or ""
+    paper_id = (_text(meta, "id") or identifier.rsplit(":", 1)[-1]).strip()
+    authors_el = _child(meta, "authors")
+    parsed = [_author_name(a) for a in authors_el if _local(a.tag) == "author"] if authors_el is not None else []
+    names = [" ".join(part for part in (forenames, keyname, suffix) if part) for keyname, forenames, suffix in parsed]
+    datestamp = (_text(header, "datestamp") or "").strip()
+    return {
+        "id": paper_id,
+        "submitter": None,
+        "authors": ", ".join(names),
+        "title": _text(meta, "title") or "",
+        "comments": _text(meta, "comments"),
+        "journal-ref": _text(meta, "journal-ref"),
+        "doi": _text(meta, "doi"),
+        "report-no": _text(meta, "report-no"),
+        "categories": _oneline(_text(meta, "categories")) or "",
+        "license": _text(meta, "license"),
+        "abstract": _text(meta, "abstract") or "",
+        "created": _text(meta, "created"),
+        "updated": _text(meta, "updated"),
+        "update_date": datestamp[:10],
+        "authors_parsed": [list(name) for name in parsed],
+    }
+
+
+def parse_page(body: bytes) -> Page:
+    """Read one ListRecords response; `noRecordsMatch` is an empty last page, other errors raise OaiError."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise MalformedPage(f"not XML ({exc})") from exc
+    if _local(root.tag) != "OAI-PMH":
+        raise MalformedPage(f"root element is <{_local(root.tag)}>, not <OAI-PMH>")
+    error = _child(root, "error")
+    if error is not None:
+        code = error.get("code", "unknown")
+        if code == "noRecordsMatch":
+            return Page([], complete_size=0)
+        raise OaiError(code, " ".join((error.text or "").split()))
+    listing = _child(root, "ListRecords")
+    if listing is None:
+        raise MalformedPage("no <ListRecords> element")
+    page = Page([])
+    for element in listing:
+        name = _local(element.tag)
+        if name == "record":
+            paper = record_paper(element)
+            if paper is None:
+                page.deleted += 1
+            elif paper["id"]:
+                page.papers.append(paper)
+        elif name == "resumptionToken":
+            page.token = (element.text or "").strip() or None
+            size = element.get("completeListSize")
+            page.complete_size = int(size) if size and size.isdigit() else None
+    return page
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def state_path(out: Path) -> Path:
+    """The state file kept beside an output file."""
+    return out.with_name(out.name + STATE_SUFFIX)
+
+
+def load_state(out: Path) -> HarvestState | None:
+    """The saved state of a harvest into `out`, or None when there is none."""
+    path = state_path(out)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return HarvestState(**data)
+    except (OSError, ValueError, TypeError) as exc:
+        raise HarvestError(f"cannot read the harvest state {path} ({exc}); remove it and {out} to start again") from exc
+
+
+def save_state(out: Path, state: HarvestState) -> None:
+    """Write the state atomically (temporary file, fsync, rename), so a kill leaves the old or the new one."""
+    path = state_path(out)
+    state.updated = _now()
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(asdict(state), handle, ensure_ascii=False, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def written_ids(out: Path) -> set[str]:
+    """Ids of the papers already in an output file (every line is complete: the file was cut to its state)."""
+    ids = set()
+    with open(out, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            try:
+                ids.add(json.loads(line)["id"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise HarvestError(f"{out} line {number} is not a harvested paper ({exc}); was it edited?") from exc
+    return ids
+
+
+@dataclass
+class Client:
+    """HTTP for one harvest: identifies itself, keeps the polite delay, honours 503 and retries with backoff."""
+
+    user_agent: str = USER_AGENT
+    delay: float = DEFAULT_DELAY
+    retries: int = DEFAULT_RETRIES
+    timeout: float = DEFAULT_TIMEOUT
+    backoff_first: float = BACKOFF_FIRST
+    log: Log = print
+    sleep: Callable[[float], None] = time.sleep
+    _last: float | None = None
+
+    def _wait_turn(self) -> None:
+        if self._last is not None:
+            remaining = self.delay - (time.monotonic() - self._last)
+            if remaining > 0:
+                self.sleep(remaining)
+
+    def _get(self, url: str) -> tuple[int, bytes, str | None]:
+        self._wait_turn()
+        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, "Accept": "text/xml, application/xml"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.status, response.read(), None
+        except urllib.error.HTTPError as exc:
+            retry_after = exc.headers.get("Retry-After") if exc.headers else None
+            exc.close()
+            return exc.code, b"", retry_after
+        finally:
+            self._last = time.monotonic()
+
+    def page(self, endpoint: str, params: dict[str, str]) -> Page:
+        """Fetch and parse one page, waiting and retrying on flow control, transient failures and malformed pages."""
+        url = f"{endpoint}?{urllib.parse.urlencode(params)}"
+        problem = ""
+        for attempt in range(self.retries + 1):
+            wait = min(BACKOFF_MAX, self.backoff_first * 2**attempt)
+            try:
+                status, body, retry_after = self._get(url)
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+                reason = getattr(exc, "reason", exc)
+                if isinstance(exc, urllib.error.URLError) and (not isinstance(reason, OSError) or isinstance(reason, socket.gaierror)):
+                    raise HarvestError(f"cannot reach {endpoint}: {reason}") from exc
+                problem = f"connection failed ({reason})"
+            else:
+                if status == 200:
+                    try:
+                        return parse_page(body)
+                    except MalformedPage as exc:
+                        problem = f"malformed page ({exc})"
+                elif status in TRANSIENT_STATUS:
+                    asked = retry_after_seconds(retry_after)
+                    if asked is not None:
+                        if asked > MAX_RETRY_AFTER:
+                            raise HarvestError(
+                                f"{endpoint} asks to wait {asked:,.0f} s (HTTP {status}); run the same command later, it continues"
+                            )
+                        wait = max(asked, 1.0 if status == 503 else 0.0)
+                    problem = f"HTTP {status}" + (f", Retry-After {retry_after}" if retry_after else "")
+                else:
+                    raise HarvestError(f"{endpoint} answered HTTP {status} to {url}")
+            if attempt == self.retries:
+                break
+            self.log(f"  {problem}; waiting {wait:.0f} s before try {attempt + 2} of {self.retries + 1}")
+            self.sleep(wait)
+        raise HarvestError(f"gave up after {self.retries + 1} tries: {problem}; run the same command again to continue")
+
+
+@dataclass
+class HarvestReport:
+    """What a harvest run ended with."""
+
+    out: Path
+    records: int
+    deleted: int
+    duplicates: int
+    pages: int
+    complete_size: int | None
+    resumed: bool
+
+
+def _start(out: Path, request: HarvestRequest, log: Log) -> tuple[HarvestState, set[str], bool]:
+    state = load_state(out)
+    if state is None:
+        if out.exists() and out.stat().st_size > 0:
+            raise HarvestError(f"{out} exists and was not written by a harvest (no {state_path(out).name}); choose another --out")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.touch()
+        state = HarvestState(request=asdict(request))
+        save_state(out, state)
+        return state, set(), False
+    if state.request != asdict(request):
+        was = HarvestRequest(**state.request).describe()
+        raise HarvestError(f"{out} is a harvest of {was}; rerun with those arguments to continue, or choose another --out")
+    if not out.exists():
+        raise HarvestError(f"{out} is missing but its state {state_path(out).name} is not; remove the state to start again")
+    size = out.stat().st_size
+    if size < state.output_bytes:
+        raise HarvestError(f"{out} is shorter than its harvest state says ({size:,} < {state.output_bytes:,} bytes); was it edited?")
+    if size > state.output_bytes:
+        log(f"dropping {size - state.output_bytes:,} bytes written after the last completed page")
+        with open(out, "r+b") as handle:
+            handle.truncate(state.output_bytes)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return state, written_ids(out), True
+
+
+def _progress(state: HarvestState) -> str:
+    total = f" of {state.complete_size:,} listed" if state.complete_size else ""
+    skipped = f", {state.deleted:,} deleted skipped" if state.deleted else ""
+    return f"  {state.records:,} records{total}{skipped} ({state.pages:,} pages)"
+
+
+def harvest(out: str | Path, request: HarvestRequest, client: Client | None = None, log: Log = print) -> HarvestReport:
+    """Harvest every record the request lists into `out` (JSON lines), continuing a harvest interrupted earlier."""
+    out = Path(out)
+    if out.name.endswith(".gz"):
+        raise HarvestError("the harvest writes plain JSON lines (it appends and resumes); name the output .jsonl")
+    client = client or Client(log=log)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(f".{out.name}.lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise HarvestError(f"another harvest is writing {out} right now") from exc
+        return _harvest_locked(out, request, client, log)
+
+
+def _harvest_locked(out: Path, request: HarvestRequest, client: Client, log: Log) -> HarvestReport:
+    state, ids, resumed = _start(out, request, log)
+    if state.complete:
+        log(f"{out} is already complete: {state.records:,} records ({request.describe()})")
+        return HarvestReport(out, state.records, state.deleted, state.duplicates, state.pages, state.complete_size, resumed)
+    after = f" after {len(ids):,} records" if resumed else ""
+    log(f"{'continuing' if resumed else 'harvesting'} {request.describe()} into {out}{after}")
+    params = {"verb": "ListRecords", "resumptionToken": state.token} if state.token else request.first_params()
+    while True:
+        try:
+            page = client.page(request.endpoint, params)
+        except OaiError as exc:
+            if exc.code == "badResumptionToken" and "resumptionToken" in params and resumed:
+                log(f"the saved resumption token is no longer valid ({exc}); listing again, skipping the {len(ids):,} papers written")
+                params, resumed = request.first_params(), False
+                continue
+            raise HarvestError(f"{request.endpoint} returned an OAI-PMH error: {exc}") from exc
+        fresh = []
+        for paper in page.papers:
+            if paper["id"] in ids:
+                state.duplicates += 1
+                continue
+            ids.add(paper["id"])
+            fresh.append(json.dumps(paper, ensure_ascii=False) + "\n")
+        if fresh:
+            with open(out, "ab") as handle:
+                handle.write("".join(fresh).encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+        state.output_bytes = out.stat().st_size
+        state.records += len(fresh)
+        state.deleted += page.deleted
+        state.pages += 1
+        state.complete_size = page.complete_size if page.complete_size is not None else state.complete_size
+        state.token = page.token
+        state.complete = page.token is None
+        save_state(out, state)
+        log(_progress(state))
+        if state.complete:
+            break
+        params = {"verb": "ListRecords", "resumptionToken": page.token}
+    if state.records == 0:
+        log(f"no records match {request.describe()}")
+    log(f"done: {state.records:,} papers in {out}")
+    return HarvestReport(out, state.records, state.deleted, state.duplicates, state.pages, state.complete_size, resumed)
