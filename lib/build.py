@@ -1,4 +1,8 @@
-"""Build a model set: read -> clean -> Doc2Vec -> UMAP -> HDBSCAN -> topics -> write, atomically."""
+"""Build a model set: read -> clean -> Doc2Vec -> UMAP -> HDBSCAN -> topics -> write, atomically.
+
+A paper's document is its title and abstract from the metadata, or (with a corpus file) its title and
+its line of the corpus file: the paper's full text, already tokenised, line i for metadata row i.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +21,16 @@ from lib import modelset
 from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.cleaning import tokenize
 from lib.params import BuildParams
-from lib.reading import MAX_CHARS, Filters, InputError, ReadReport, read_papers
+from lib.reading import (
+    MAX_CHARS,
+    CorpusFileReport,
+    Filters,
+    InputError,
+    ReadReport,
+    corpus_lines,
+    read_paired_metadata,
+    read_papers,
+)
 from lib.stages import StageRecorder
 from lib.training import (
     assign_noise,
@@ -40,6 +53,10 @@ MIN_PAPERS = 20
 AGREEMENT_NEIGHBOURS = 15
 EXPECTED_INPUT = "expected JSON lines (one object per line with id, title, abstract) or CSV with those columns"
 CORPUS = "corpus.txt"
+# What a set's documents are, as its manifest records it.
+ABSTRACTS = "abstracts"
+FULL_TEXT = modelset.FULL_TEXT
+PAIRED_TEXT = "title+full text"
 # Arrays above this many bytes go to their own .npy files, which gensim can memory-map on load.
 GENSIM_SEPARATE_BYTES = 1024
 
@@ -63,13 +80,17 @@ def default_workers() -> int:
 
 @dataclass
 class BuildOptions:
-    """What to read, what to keep, how to train, and where the set goes."""
+    """What to read, what to keep, how to train, and where the set goes.
+
+    With corpus_file set, `input` is the metadata whose row i describes line i of the corpus file.
+    """
 
     input: Path
     out: Path
     params: BuildParams
     filters: Filters
     workers: int
+    corpus_file: Path | None = None
 
 
 def _read_progress(log: Log, every_seconds: float = 5.0) -> Callable[[ReadReport], None]:
@@ -100,14 +121,23 @@ def _explain_nothing_usable(path: Path, report: ReadReport) -> str:
 
 def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
     """Build the model set described by options and return its manifest; nothing is left half-written."""
+    paired = options.corpus_file is not None
     if not options.input.is_file():
-        raise InputError(f"input not found or not a file: {options.input}")
+        raise InputError(f"{'metadata' if paired else 'input'} not found or not a file: {options.input}")
+    if paired and not options.corpus_file.is_file():
+        raise InputError(f"corpus file not found or not a file: {options.corpus_file}")
+    if paired:
+        options = replace(options, params=replace(options.params, text=PAIRED_TEXT))
     stages = StageRecorder(on_done=lambda r: log(f"  {r.name} done in {r.seconds:.1f}s (peak {r.peak_rss_mb:,.0f} MB)"))
     for leftover in modelset.clean_leftovers(options.out):
         log(f"removed leftovers of an interrupted build: {leftover}")
+    keep = None
     with stages.stage("read"):
         log(f"reading {options.input}")
-        table, report = read_papers(options.input, options.filters, progress=_read_progress(log))
+        if paired:
+            table, keep, report = read_paired_metadata(options.input, options.filters, progress=_read_progress(log))
+        else:
+            table, report = read_papers(options.input, options.filters, progress=_read_progress(log))
         if report.kept == 0:
             raise BuildError(_explain_nothing_usable(options.input, report))
         if report.kept < MIN_PAPERS:
@@ -119,7 +149,7 @@ def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
         log(line)
     staging = modelset.staging_dir(options.out)
     try:
-        manifest = _train_and_write(options, papers, report, input_sha, staging, stages, log)
+        manifest = _train_and_write(options, papers, report, input_sha, staging, stages, log, keep)
         modelset.commit(staging, options.out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -133,8 +163,48 @@ def _document_texts(papers, text: str):
     return papers["title"] + " \n " + papers["abstract"]
 
 
+def _paired_documents(lines: Iterable[str], titles: Sequence[str], keep: Sequence[bool], log: Log) -> Iterator[str]:
+    """Title and corpus line of each kept metadata row, in order; lines past the metadata are only read (to be counted)."""
+    kept = iter(titles)
+    start = last = time.perf_counter()
+    for row, line in enumerate(lines):
+        if row < len(keep) and keep[row]:
+            yield next(kept) + " " + line
+        now = time.perf_counter()
+        if now - last >= 5.0:
+            last = now
+            log(f"  corpus file: {row + 1:,} of {len(keep):,} lines read ({now - start:.0f}s)")
+
+
+def _write_paired_corpus(options: BuildOptions, titles: Sequence[str], keep: Sequence[bool], corpus: Path, log: Log) -> CorpusFileReport:
+    """Clean each kept paper's title and corpus line into the training corpus; fail unless lines and metadata rows match."""
+    source = CorpusFileReport()
+    log(f"reading {options.corpus_file}")
+    write_corpus(_paired_documents(corpus_lines(options.corpus_file, source), titles, keep, log), corpus)
+    if source.lines != len(keep):
+        raise BuildError(
+            f"corpus file {options.corpus_file} has {source.lines:,} lines but metadata {options.input} has {len(keep):,} rows; "
+            "line i of the corpus file must be the text of the paper in row i of the metadata"
+        )
+    return source
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """A text file's lines without their newlines, streamed."""
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            yield line.rstrip("\n")
+
+
 def _train_and_write(
-    options: BuildOptions, papers, report: ReadReport, input_sha: str, staging: Path, stages: StageRecorder, log: Log
+    options: BuildOptions,
+    papers,
+    report: ReadReport,
+    input_sha: str,
+    staging: Path,
+    stages: StageRecorder,
+    log: Log,
+    keep: list[bool] | None = None,
 ) -> dict:
     # These import scikit-learn: seconds that a build failing at its read should not wait for.
     from lib.lexical import build_index
@@ -142,8 +212,13 @@ def _train_and_write(
 
     params, workers = options.params, options.workers
     corpus = staging / CORPUS
+    source = None
     with stages.stage("clean"):
-        n_docs = write_corpus(_document_texts(papers, params.text), corpus)
+        if keep is None:
+            n_docs = write_corpus(_document_texts(papers, params.text), corpus)
+        else:
+            source = _write_paired_corpus(options, papers["title"].tolist(), keep, corpus, log)
+            n_docs = len(papers)
     with stages.stage("doc2vec"):
         log(f"training Doc2Vec on {n_docs:,} papers ({params.doc2vec.epochs} epochs, {workers} workers)")
         model = train_doc2vec(corpus, n_docs, params.doc2vec, workers, params.seed, log)
@@ -158,8 +233,11 @@ def _train_and_write(
             ann = build_ivf(vectors, params.seed, log=log).save(staging)
     with stages.stage("lexical"):
         log(f"BM25 index over {n_docs:,} papers")
-        texts = papers["title"] + " " + papers["abstract"]
-        lexical = build_index(tokenize(text) for text in texts)
+        if source is None:
+            texts = papers["title"] + " " + papers["abstract"]
+            lexical = build_index(tokenize(text) for text in texts)
+        else:
+            lexical = build_index(line.split() for line in _lines(corpus))
         lexical.save(staging)
     with stages.stage("umap"):
         features = topic_features(vectors, lexical, params.topics, params.seed)
@@ -196,8 +274,7 @@ def _train_and_write(
             coords, labels = all_coords, by_size(all_labels)
     del features, fitted, neighbours, space
     with stages.stage("topics"):
-        with open(corpus, encoding="utf-8") as lines:
-            keywords = topic_keywords([line.rstrip("\n") for line in lines], labels)
+        keywords = topic_keywords(_lines(corpus), labels)
         topics = summarise_topics(labels, coords, papers["categories"].tolist(), keywords)
     with stages.stage("write"):
         corpus.unlink()
@@ -207,15 +284,28 @@ def _train_and_write(
         np.save(staging / modelset.CLUSTERS, labels)
         (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
     noise = int((labels == NOISE).sum())
+    source_files = {}
+    if source is not None:
+        source_files = {
+            "rows": len(keep),
+            "corpus_file": {
+                "path": str(options.corpus_file.resolve()),
+                "bytes": source.bytes,
+                "sha256": source.sha256,
+                "lines": source.lines,
+            },
+        }
     manifest = {
         "name": options.out.name,
         "synthetic": bool(papers["synthetic"].all()),
+        "documents": ABSTRACTS if source is None else FULL_TEXT,
         "params": params.as_dict(),
         "workers": workers,
         "input": {
             "path": str(options.input.resolve()),
             "bytes": options.input.stat().st_size,
             "sha256": input_sha,
+            **source_files,
             "filters": {
                 "categories": list(options.filters.categories),
                 "since": options.filters.since,
@@ -275,6 +365,9 @@ def summary_table(manifest: dict) -> str:
         ("noise share", f"{counts['noise_share']:.1%}"),
         ("largest cluster", f"{counts['largest_cluster']:,}"),
     ]
+    corpus_file = manifest["input"].get("corpus_file")
+    if corpus_file:
+        rows.insert(1, ("corpus lines", f"{corpus_file['lines']:,}"))
     width = max(len(name) for name, _ in rows)
     out = [f"model set {manifest['name']}"] + [f"  {name:<{width}}  {value}" for name, value in rows]
     out.append(f"  {'stage':<10} {'seconds':>9} {'peak MB':>9}")

@@ -44,11 +44,25 @@ def _categories(values: list[str] | None) -> tuple[str, ...]:
 def _add_build(commands: argparse._SubParsersAction) -> None:
     build = commands.add_parser(
         "build",
-        help="build a model set from arXiv metadata (JSON lines or CSV)",
-        description="Read arXiv metadata, train Doc2Vec, map with UMAP, cluster with HDBSCAN, write models/NAME atomically.",
+        help="build a model set from arXiv metadata (JSON lines or CSV), or from full texts with --corpus-file",
+        description="Read arXiv metadata (or full texts and their metadata), train Doc2Vec, map with UMAP, cluster with HDBSCAN, "
+        "write models/NAME atomically.",
+    )
+    source = build.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--input", type=Path, help="snapshot JSON lines (.json/.jsonl, optionally .gz) or CSV with id,title,abstract: papers are abstracts"
+    )
+    source.add_argument(
+        "--corpus-file",
+        type=Path,
+        help="full texts, one paper per line, tokens separated by spaces (optionally .gz): line i is the text of the paper in "
+        "row i of --metadata, so it has exactly one line per metadata row",
     )
     build.add_argument(
-        "--input", required=True, type=Path, help="snapshot JSON lines (.json/.jsonl, optionally .gz) or CSV with id,title,abstract"
+        "--metadata",
+        type=Path,
+        help="with --corpus-file (and only with it): JSON lines or CSV (optionally .gz) with id and title, and optionally abstract, "
+        "authors, categories, update_date; every row must be usable and ids unique",
     )
     build.add_argument("--out", required=True, type=Path, help="model set folder, e.g. models/cs-2024")
     build.add_argument(
@@ -60,10 +74,14 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
     build.add_argument("--categories", nargs="+", metavar="PREFIX", help="keep papers with a category starting so: cs.CL, cs., math")
     build.add_argument("--since", type=_date, help="keep papers with update_date on or after YYYY-MM-DD")
     build.add_argument("--until", type=_date, help="keep papers with update_date on or before YYYY-MM-DD")
-    build.add_argument("--limit", type=_positive, help="stop reading once N papers are kept")
+    build.add_argument(
+        "--limit", type=_positive, help="stop reading once N papers are kept (with --corpus-file: keep the first N, still check every line)"
+    )
     build.add_argument("--workers", type=_positive, default=None, help="threads for training and clustering (default: all cores)")
     build.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    build.add_argument("--text", choices=TEXT_CHOICES, default=None, help="what each paper's document is made of")
+    build.add_argument(
+        "--text", choices=TEXT_CHOICES, default=None, help="what each paper's document is made of (not with --corpus-file: title and line)"
+    )
     group = build.add_argument_group("Doc2Vec")
     group.add_argument("--epochs", type=_positive, dest="doc2vec.epochs")
     group.add_argument("--vector-size", type=_positive, dest="doc2vec.vector_size")
@@ -154,15 +172,27 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _check_build_sources(args: argparse.Namespace) -> None:
+    """--metadata and --corpus-file go together, and --text has no meaning with a corpus file."""
+    if args.corpus_file and not args.metadata:
+        raise InputError("--corpus-file needs --metadata: the file whose row i describes line i of the corpus file")
+    if args.metadata and not args.corpus_file:
+        raise InputError("--metadata goes with --corpus-file; metadata with abstracts is read with --input")
+    if args.corpus_file and args.text:
+        raise InputError("--text does not apply with --corpus-file: a paper's document is its title and its corpus line")
+
+
 def _run_build(args: argparse.Namespace) -> int:
     from lib.build import BuildOptions, build_model_set, default_workers, summary_table
 
+    _check_build_sources(args)
     overrides = {key: value for key, value in vars(args).items() if "." in key}
     params = with_overrides(PRESETS[args.preset], seed=args.seed, text=args.text, **overrides)
     if args.__dict__.get("topics.map_sample") == 0:
         params = replace(params, topics=replace(params.topics, map_sample=None))
     filters = Filters(_categories(args.categories), args.since, args.until, args.limit)
-    options = BuildOptions(args.input, args.out, params, filters, args.workers or default_workers())
+    source = args.metadata if args.corpus_file else args.input
+    options = BuildOptions(source, args.out, params, filters, args.workers or default_workers(), args.corpus_file)
     manifest = build_model_set(options)
     print(summary_table(manifest))
     print(f"wrote {args.out}")

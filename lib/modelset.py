@@ -54,6 +54,8 @@ ALWAYS_HASHED = (DOC2VEC, MANIFEST)
 # matter only for rebuilding the same set.
 LOAD_DEPENDENCIES = ("python", "gensim", "numpy")
 LIBRARIES = ("gensim", "numpy", "scipy", "pandas", "pyarrow", "umap-learn", "hdbscan", "scikit-learn", "numba", "pynndescent")
+# The manifest's "documents" of a set built from a corpus file of full texts (else "abstracts").
+FULL_TEXT = "full text (corpus file)"
 _STAGING_MARK = ".building-"
 _OLD_MARK = ".replaced-"
 
@@ -217,6 +219,10 @@ def rebuild_hint(folder: Path, manifest: dict | None) -> str:
     """What to do about a broken set: the build command, with the input it was built from when known."""
     source = manifest.get("input") if isinstance(manifest, dict) else None
     path = source.get("path") if isinstance(source, dict) else None
+    corpus = source.get("corpus_file") if isinstance(source, dict) else None
+    if isinstance(corpus, dict):
+        sources = f"--corpus-file {corpus.get('path') or 'CORPUS'} --metadata {path or 'METADATA'}"
+        return f"rebuild it with `python -m lib build {sources} --out {folder}`"
     return f"rebuild it with `python -m lib build --input {path or 'DATA'} --out {folder}`"
 
 
@@ -453,7 +459,7 @@ def load_model_set(folder: str | Path) -> ModelSet:
 
 @dataclass(frozen=True)
 class ModelSetInfo:
-    """What the app lists about a model set without loading it."""
+    """What the app lists about a model set without loading it; full_text for sets built from a corpus file of full texts."""
 
     name: str
     path: Path
@@ -461,6 +467,7 @@ class ModelSetInfo:
     created_at: str | None
     synthetic: bool
     error: str | None
+    full_text: bool = False
 
 
 def list_model_sets(models_dir: Path) -> list[ModelSetInfo]:
@@ -472,8 +479,11 @@ def list_model_sets(models_dir: Path) -> list[ModelSetInfo]:
         try:
             manifest = verify(folder, read_manifest(folder), checksums=False)
             counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
+            full_text = manifest.get("documents") == FULL_TEXT
             infos.append(
-                ModelSetInfo(folder.name, folder, counts.get("papers"), manifest.get("created_at"), bool(manifest.get("synthetic")), None)
+                ModelSetInfo(
+                    folder.name, folder, counts.get("papers"), manifest.get("created_at"), bool(manifest.get("synthetic")), None, full_text
+                )
             )
         except ModelSetError as exc:
             infos.append(ModelSetInfo(folder.name, folder, None, None, False, str(exc)))

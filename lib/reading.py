@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -25,6 +26,9 @@ from pathlib import Path
 
 FIELDS = ("id", "title", "abstract", "authors", "categories", "update_date")
 REQUIRED = ("id", "title", "abstract")
+# Metadata paired with a corpus file of full texts needs no abstract.
+PAIRED_REQUIRED = ("id", "title")
+PAIRING = "with --corpus-file every metadata row pairs with a corpus line, so none can be skipped"
 EXAMPLES_PER_REASON = 5
 MAX_ID_LENGTH = 64
 # arXiv caps abstracts at 1,920 characters; anything past ten times that is not an abstract.
@@ -179,8 +183,15 @@ def shorten_long_fields(paper: dict[str, str]) -> list[str]:
     return cut
 
 
-def validate(record: object) -> tuple[dict[str, str] | None, str | None]:
-    """Turn a raw record into a clean paper dict, or return the reason it is unusable."""
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def validate(record: object, required: tuple[str, ...] = REQUIRED) -> tuple[dict[str, str] | None, str | None]:
+    """Turn a raw record into a clean paper dict, or return the reason it is unusable.
+
+    An optional abstract without a single word becomes "", so no punctuation-only abstract is ever shown.
+    """
     if not isinstance(record, dict):
         return None, "not an object"
     paper: dict[str, str] = {}
@@ -191,11 +202,13 @@ def validate(record: object) -> tuple[dict[str, str] | None, str | None]:
         if not isinstance(value, str):
             return None, f"wrong type: {name}"
         paper[name] = _clean_field(value)
-    for name in REQUIRED:
+    for name in required:
         if not paper[name]:
             return None, f"missing {name}"
-    if not any(ch.isalnum() for ch in paper["abstract"]):
-        return None, "abstract has no words"
+    if not _has_words(paper["abstract"]):
+        if "abstract" in required:
+            return None, "abstract has no words"
+        paper["abstract"] = ""
     paper["id"] = normalize_id(paper["id"])
     if not paper["id"] or " " in paper["id"] or len(paper["id"]) > MAX_ID_LENGTH:
         return None, "bad id"
@@ -256,12 +269,12 @@ def _jsonl_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tu
         yield number, record
 
 
-def _csv_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tuple[int, object]]:
+def _csv_records(handle: io.BufferedIOBase, report: ReadReport, required: tuple[str, ...] = REQUIRED) -> Iterator[tuple[int, object]]:
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
     reader = csv.DictReader(text)
     columns = [name.strip().lower() for name in reader.fieldnames or []]
     reader.fieldnames = columns
-    missing = [name for name in REQUIRED if name not in columns]
+    missing = [name for name in required if name not in columns]
     if missing:
         raise InputError(f"CSV lacks required column(s) {', '.join(missing)}; found: {', '.join(columns) or 'none'}")
     for row in reader:
@@ -319,3 +332,123 @@ def read_papers(
     if progress:
         progress(report)
     return table, report
+
+
+@dataclass
+class _PairedReport(ReadReport):
+    """A read report that turns any skip into an error: a skipped metadata row would shift every later pair."""
+
+    path: Path | None = None
+
+    def skip(self, reason: str, line: int) -> None:
+        """Fail on the first unusable row, naming the file and the line."""
+        raise InputError(f"metadata {self.path}, line {line}: {reason}; {PAIRING}")
+
+
+def read_paired_metadata(
+    path: str | Path,
+    filters: Filters | None = None,
+    progress: Callable[[ReadReport], None] | None = None,
+) -> tuple[PaperTable, list[bool], ReadReport]:
+    """Read metadata whose row i describes line i of a corpus file; return the kept papers, a keep-mask over rows, the report.
+
+    Every row must have an id and a title with words, and ids must be unique: nothing may be skipped or merged,
+    or every later row would describe the wrong corpus line, so the first bad row is an InputError naming its
+    line. Filters and the limit do not drop rows: they mark them in the mask, and the file is read to its end.
+    """
+    path = Path(path)
+    filters = filters or Filters()
+    if not path.is_file():
+        raise InputError(f"metadata not found or not a file: {path}")
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    kind = detect_format(path)
+    table, report, keep = PaperTable(), _PairedReport(path=path), []
+    first_line: dict[str, int] = {}
+    with _open_binary(path) as handle:
+        line = 0
+        records = _jsonl_records(handle, report) if kind == "jsonl" else _csv_records(handle, report, PAIRED_REQUIRED)
+        try:
+            for line, record in records:
+                report.records += 1
+                paper, reason = validate(record, PAIRED_REQUIRED)
+                if paper is None:
+                    report.skip(reason or "unusable", line)
+                    continue
+                if not _has_words(paper["title"]):
+                    report.skip("title has no words", line)
+                earlier = first_line.setdefault(paper["id"], line)
+                if earlier != line:
+                    raise InputError(f"metadata {path}, line {line}: id {paper['id']} is already on line {earlier}; {PAIRING}")
+                for name in shorten_long_fields(paper):
+                    report.truncated[name] += 1
+                rejected = "after --limit" if filters.limit and len(table) >= filters.limit else filters.rejects(paper)
+                keep.append(not rejected)
+                if rejected:
+                    report.filtered[rejected] += 1
+                else:
+                    table.put(paper, synthetic=record.get("synthetic") is True)
+                if progress and report.records % 10_000 == 0:
+                    report.kept = len(table)
+                    progress(report)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            where = f"after line {line}" if line else "before its first line"
+            damage = f"truncated or damaged gzip ({type(exc).__name__}: {exc})"
+            raise InputError(f"metadata {path} ends early {where}: {damage}; {PAIRING}") from None
+    report.kept = len(table)
+    if progress:
+        progress(report)
+    return table, keep, report
+
+
+@dataclass
+class CorpusFileReport:
+    """What one pass over a corpus file saw: its lines, its size and the sha256 of its bytes as stored."""
+
+    lines: int = 0
+    bytes: int = 0
+    sha256: str = ""
+
+
+class _HashingReader(io.RawIOBase):
+    """Passes a binary file's bytes through while counting and hashing them, so one pass also checksums the file."""
+
+    def __init__(self, raw: io.BufferedIOBase) -> None:
+        self.raw, self.digest, self.count = raw, hashlib.sha256(), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:
+        n = self.raw.readinto(buffer)
+        if n:
+            self.digest.update(memoryview(buffer)[:n])
+            self.count += n
+        return n
+
+
+def corpus_lines(path: str | Path, report: CorpusFileReport) -> Iterator[str]:
+    """Each line of a corpus file (gzip when named .gz) as text without its newline, streamed; read to the end,
+    the report holds the line count, the byte count and the sha256 of the file, so a many-GB file is read once."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"corpus file not found or not a file: {path}")
+    with open(path, "rb") as raw:
+        compressed = path.suffix == ".gz"
+        if compressed:
+            magic = raw.read(2)
+            raw.seek(0)
+            if magic and magic != _GZIP_MAGIC:
+                raise InputError(f"{path}: the name ends in .gz but the file is not gzip-compressed; rename or compress it")
+        hashing = _HashingReader(raw)
+        stream = gzip.GzipFile(fileobj=hashing, mode="rb") if compressed else io.BufferedReader(hashing, buffer_size=1 << 20)
+        try:
+            for line in stream:
+                report.lines += 1
+                yield (line[:-1] if line.endswith(b"\n") else line).decode("utf-8", errors="replace")
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(
+                f"corpus file {path} ends early after line {report.lines}: truncated or damaged gzip ({type(exc).__name__}: {exc})"
+            ) from None
+        while hashing.read(1 << 20):
+            pass
+        report.bytes, report.sha256 = hashing.count, hashing.digest.hexdigest()

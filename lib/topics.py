@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,16 +44,19 @@ def primary_category(categories: str) -> str:
     return parts[0] if parts else ""
 
 
-def topic_keywords(clean_texts: Sequence[str], labels: np.ndarray, n_words: int = KEYWORDS_PER_TOPIC) -> dict[int, list[str]]:
-    """The words that best set each cluster apart (class-based TF-IDF over already-cleaned texts)."""
+def topic_keywords(clean_texts: Iterable[str], labels: np.ndarray, n_words: int = KEYWORDS_PER_TOPIC) -> dict[int, list[str]]:
+    """The words that best set each cluster apart (class-based TF-IDF over already-cleaned texts, text i of paper i).
+
+    The texts are read once, in order, so they may be a stream (a corpus file's lines) rather than a list.
+    """
     clusters = sorted(int(c) for c in set(labels.tolist()) if c != NOISE)
     if not clusters:
         return {}
     vectorizer = CountVectorizer(
         token_pattern=r"(?u)\b[^\W\d_][^\W_]+\b",
         stop_words=list(STOP_WORDS),
-        max_df=0.5 if len(clean_texts) >= 50 else 1.0,
-        min_df=2 if len(clean_texts) >= 50 else 1,
+        max_df=0.5 if len(labels) >= 50 else 1.0,
+        min_df=2 if len(labels) >= 50 else 1,
         lowercase=False,
     )
     try:
@@ -88,7 +91,7 @@ def summarise_topics(labels: np.ndarray, coords: np.ndarray, categories: Sequenc
         members = labels == cluster
         size = int(members.sum())
         words = keywords.get(cluster, [])
-        top = Counter(primaries[members].tolist()).most_common(3)
+        top = Counter(primary for primary in primaries[members].tolist() if primary).most_common(3)
         centre = np.median(coords[members], axis=0)
         topics.append(
             {

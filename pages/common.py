@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from lib.demo import DEMO_ID_PREFIX
 from lib.exports import to_bibtex, to_csv
 from lib.levels import Level
 from lib.modelset import ModelSetError, list_model_sets
@@ -92,7 +93,8 @@ def choose_engine() -> Engine | None:
         if info.error:
             return f"{name} · broken"
         badge = " · synthetic demo data" if info.synthetic else ""
-        return f"{name} · {info.papers or 0:,} papers · built {(info.created_at or '')[:10]}{badge}"
+        kind = " · full text" if info.full_text else ""
+        return f"{name}{kind} · {info.papers or 0:,} papers · built {(info.created_at or '')[:10]}{badge}"
 
     name = st.sidebar.selectbox("Model set", names, format_func=describe, key=PICKER_KEY, on_change=_picked, args=(default,))
     set_url(model=name if (name != default or wanted) else None)
@@ -132,11 +134,16 @@ def engine_key(engine: Engine) -> tuple[str, str | None]:
 
 
 def paper_links(paper_id: str) -> str:
-    """Markdown links to the arXiv abstract page and PDF (none for synthetic ids)."""
+    """Markdown links to the arXiv abstract page and PDF (none for synthetic or other non-arXiv ids)."""
     links = arxiv_links(paper_id)
     if links is None:
-        return "synthetic paper: no arXiv page"
+        return "synthetic paper: no arXiv page" if str(paper_id).startswith(DEMO_ID_PREFIX) else "not an arXiv id: no arXiv page"
     return f"[arXiv]({links['abs']}) · [PDF]({links['pdf']})"
+
+
+def has_text(value: object) -> bool:
+    """Whether a metadata field holds something to show (a set built from full texts may have no abstracts)."""
+    return isinstance(value, str) and bool(value.strip())
 
 
 def paper_card(engine: Engine, row: int, score: float | None = None, key: str = "", actions: bool = True) -> None:
@@ -149,8 +156,9 @@ def paper_card(engine: Engine, row: int, score: float | None = None, key: str = 
         topic = markdown_literal(engine.topic_label(int(paper["cluster"])), inline=True)
         scored = f" · score {score:.3f}" if score is not None else ""
         st.caption(f"{meta}{scored} · topic: {topic} · {paper_links(paper['id'])}")
-        with st.expander("Abstract"):
-            st.markdown(markdown_with_math(paper["abstract"]))
+        if has_text(paper["abstract"]):
+            with st.expander("Abstract"):
+                st.markdown(markdown_with_math(paper["abstract"]))
         if actions:
             left, middle, right = st.columns(3)
             if left.button("More like this", key=f"like-{key}-{paper['id']}"):

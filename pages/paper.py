@@ -9,6 +9,7 @@ from pages.common import (
     cached_similar,
     choose_engine,
     engine_key,
+    has_text,
     markdown_literal,
     markdown_with_math,
     paper_card,
@@ -29,13 +30,15 @@ if engine is not None:
         st.stop()
     paper = engine.papers.iloc[row]
     st.title(markdown_with_math(paper["title"], inline=True))
-    st.markdown(markdown_literal(paper["authors"], inline=True))
+    if has_text(paper["authors"]):
+        st.markdown(markdown_literal(paper["authors"], inline=True))
     cluster = int(paper["cluster"])
     st.caption(
         " · ".join(markdown_literal(p) for p in (paper["id"], year_of(paper["update_date"]), paper["categories"]) if p)
         + f" · {paper_links(paper['id'])}"
     )
-    st.markdown(markdown_with_math(paper["abstract"]))
+    if has_text(paper["abstract"]):
+        st.markdown(markdown_with_math(paper["abstract"]))
     st.markdown(f"**Topic:** {markdown_literal(engine.topic_label(cluster))}")
     if cluster >= 0:
         st.page_link(TOPICS_PAGE, label="All papers of this topic", icon=":material/list:", query_params={"topic": str(cluster)})
