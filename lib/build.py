@@ -61,6 +61,10 @@ PAIRED_TEXT = "title+full text"
 GENSIM_SEPARATE_BYTES = 1024
 
 
+# Papers whose texts are joined at a time while the corpus and the BM25 index are written.
+TEXT_BLOCK = 50_000
+
+
 class BuildError(Exception):
     """The build cannot go on; the message is one line for the user."""
 
@@ -157,10 +161,12 @@ def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
     return manifest
 
 
-def _document_texts(papers, text: str):
-    if text == "abstract":
-        return papers["abstract"]
-    return papers["title"] + " \n " + papers["abstract"]
+def _document_texts(papers, text: str, separator: str = " \n ", block: int = TEXT_BLOCK) -> Iterator[str]:
+    """Each paper's document (abstract, or title and abstract), joined a block of rows at a time:
+    a whole column of joined texts would cost as much memory as the papers themselves."""
+    for start in range(0, len(papers), block):
+        rows = papers.iloc[start : start + block]
+        yield from rows["abstract"] if text == "abstract" else rows["title"] + separator + rows["abstract"]
 
 
 def _paired_documents(lines: Iterable[str], titles: Sequence[str], keep: Sequence[bool], log: Log) -> Iterator[str]:
@@ -234,14 +240,14 @@ def _train_and_write(
     with stages.stage("lexical"):
         log(f"BM25 index over {n_docs:,} papers")
         if source is None:
-            texts = papers["title"] + " " + papers["abstract"]
-            lexical = build_index(tokenize(text) for text in texts)
+            lexical = build_index(tokenize(text) for text in _document_texts(papers, "title+abstract", " "))
         else:
             lexical = build_index(line.split() for line in _lines(corpus))
         lexical.save(staging)
     with stages.stage("umap"):
-        features = topic_features(vectors, lexical, params.topics, params.seed)
         sample = map_sample_rows(n_docs, params.topics.map_sample, params.seed)
+        features = topic_features(vectors, lexical, params.topics, params.seed, fit_rows=sample)
+        del vectors, lexical  # saved already; the map needs only the features from here on
         fitted = features if sample is None else features[sample]
         scope = f"a sample of {len(fitted):,} of {n_docs:,} papers" if sample is not None else f"{n_docs:,} papers"
         log(f"UMAP: {scope} ({params.topics.features}, {features.shape[1]}-D) to 2-D (n_neighbors={params.umap.n_neighbors})")
@@ -267,7 +273,7 @@ def _train_and_write(
         with stages.stage("place"):
             rest = np.setdiff1d(np.arange(n_docs), sample)
             log(f"placing the other {len(rest):,} papers by their {AGREEMENT_NEIGHBOURS} nearest sample papers")
-            placed, placed_labels = place_rest(neighbours, fitted, features[rest], coords, labels, AGREEMENT_NEIGHBOURS, log)
+            placed, placed_labels = place_rest(neighbours, fitted, features, rest, coords, labels, AGREEMENT_NEIGHBOURS, log)
             all_coords, all_labels = np.empty((n_docs, 2), dtype=np.float32), np.empty(n_docs, dtype=np.int32)
             all_coords[sample], all_coords[rest] = coords, placed
             all_labels[sample], all_labels[rest] = labels, placed_labels

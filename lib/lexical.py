@@ -24,6 +24,8 @@ B = 0.75
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
 FILES = {"data": "bm25_data.npy", "indices": "bm25_indices.npy", "indptr": "bm25_indptr.npy"}
 META = "bm25.json"
+# Rows projected at a time by latent_vectors when the SVD is fitted on a sample.
+LATENT_BLOCK = 1 << 16
 
 
 def index_terms(tokens: Iterable[str]) -> list[str]:
@@ -88,20 +90,33 @@ class LexicalIndex:
         dots = self._column_sum(terms, (weights / norm).tolist())
         return dots / np.where(self.row_norms == 0, 1, self.row_norms)
 
-    def latent_vectors(self, dims: int, seed: int) -> np.ndarray:
+    def latent_vectors(self, dims: int, seed: int, fit_rows: np.ndarray | None = None) -> np.ndarray:
         """Each document's BM25 row (unit length) reduced to `dims` dimensions by truncated SVD, rows unit length.
 
         A dense, low-rank view of the words a paper uses (latent semantic analysis), so papers sharing
-        related vocabulary lie close together for the map and the topics.
+        related vocabulary lie close together for the map and the topics. With `fit_rows` the SVD is
+        fitted on those rows only (the map's sample) and every row is projected a block at a time, so
+        memory stays near the index's own size at millions of papers.
         """
         from sklearn.decomposition import TruncatedSVD
 
-        rows = self.columns.tocsr().astype(np.float32)
-        rows = sparse.diags(1.0 / np.where(self.row_norms == 0, 1, self.row_norms).astype(np.float32)) @ rows
+        rows = self.columns.tocsr().astype(np.float32, copy=False)
+        inverse_norms = (1.0 / np.where(self.row_norms == 0, 1, self.row_norms)).astype(np.float32)
         dims = max(1, min(dims, min(rows.shape) - 1))
-        reduced = TruncatedSVD(dims, random_state=seed).fit_transform(rows).astype(np.float32)
+        svd = TruncatedSVD(dims, random_state=seed)
+        if fit_rows is None:
+            reduced = svd.fit_transform(sparse.diags(inverse_norms) @ rows).astype(np.float32)
+        else:
+            svd.fit(sparse.diags(inverse_norms[fit_rows]) @ rows[fit_rows])
+            basis = svd.components_.T.astype(np.float32)
+            reduced = np.empty((rows.shape[0], basis.shape[1]), dtype=np.float32)
+            for start in range(0, rows.shape[0], LATENT_BLOCK):
+                end = min(start + LATENT_BLOCK, rows.shape[0])
+                reduced[start:end] = (sparse.diags(inverse_norms[start:end]) @ rows[start:end]) @ basis
+        del rows
         norms = np.linalg.norm(reduced, axis=1, keepdims=True)
-        return reduced / np.where(norms == 0, 1, norms)
+        reduced /= np.where(norms == 0, 1, norms)
+        return reduced
 
     def save(self, folder: Path) -> None:
         """Write the index as plain .npy arrays plus a JSON vocabulary."""

@@ -120,14 +120,24 @@ class ReadReport:
         }
 
 
+# Rows gathered as Python strings before they move into compact Arrow columns.
+ARROW_CHUNK = 50_000
+
+
 @dataclass
 class PaperTable:
-    """Kept papers in columns; a later record of the same id replaces the earlier one in place."""
+    """Kept papers in columns; a later record of the same id replaces the earlier one in place.
 
-    columns: dict[str, list] = field(default_factory=lambda: {name: [] for name in FIELDS})
-    synthetic: list[bool] = field(default_factory=list)
-    alive: list[bool] = field(default_factory=list)
+    Every ARROW_CHUNK rows the gathered strings move into an Arrow record batch, so millions of papers
+    cost about their text's size rather than several times it (Python strings and lists).
+    """
+
     rows: dict[str, int] = field(default_factory=dict)
+    alive: bytearray = field(default_factory=bytearray)
+    _batches: list = field(default_factory=list)
+    _flushed: int = 0
+    _pending: dict[str, list] = field(default_factory=lambda: {name: [] for name in (*FIELDS, "synthetic")})
+    _replaced: dict[int, tuple[dict[str, str], bool]] = field(default_factory=dict)
 
     def put(self, paper: dict[str, str], synthetic: bool) -> bool:
         """Insert or replace a paper; True when the id was already present."""
@@ -135,13 +145,18 @@ class PaperTable:
         if row is None:
             self.rows[paper["id"]] = len(self.alive)
             for name in FIELDS:
-                self.columns[name].append(paper[name])
-            self.synthetic.append(synthetic)
-            self.alive.append(True)
+                self._pending[name].append(paper[name])
+            self._pending["synthetic"].append(synthetic)
+            self.alive.append(1)
+            if len(self._pending["id"]) >= ARROW_CHUNK:
+                self._flush()
             return False
-        for name in FIELDS:
-            self.columns[name][row] = paper[name]
-        self.synthetic[row] = synthetic
+        if row >= self._flushed:
+            for name in FIELDS:
+                self._pending[name][row - self._flushed] = paper[name]
+            self._pending["synthetic"][row - self._flushed] = synthetic
+        else:
+            self._replaced[row] = ({name: paper[name] for name in FIELDS}, synthetic)
         return True
 
     def drop(self, paper_id: str) -> bool:
@@ -149,20 +164,54 @@ class PaperTable:
         row = self.rows.pop(paper_id, None)
         if row is None:
             return False
-        self.alive[row] = False
+        self.alive[row] = 0
+        self._replaced.pop(row, None)
         return True
 
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._pending["id"]:
+            self._batches.append(pa.RecordBatch.from_pydict(self._pending, schema=_table_schema()))
+            self._flushed += len(self._pending["id"])
+            self._pending = {name: [] for name in self._pending}
+
+    def to_arrow(self):
+        """The live papers as an Arrow table, in the order first seen."""
+        import numpy as np
+        import pyarrow as pa
+
+        self._flush()
+        table = pa.Table.from_batches(self._batches, schema=_table_schema())
+        alive = np.frombuffer(bytes(self.alive), dtype=np.uint8).astype(bool)
+        if self._replaced:
+            replaced = sorted(self._replaced)
+            later = pa.Table.from_pydict(
+                {
+                    **{name: [self._replaced[row][0][name] for row in replaced] for name in FIELDS},
+                    "synthetic": [self._replaced[row][1] for row in replaced],
+                },
+                schema=_table_schema(),
+            )
+            alive[replaced] = False
+            order = np.concatenate([np.flatnonzero(alive), np.asarray(replaced, dtype=np.int64)])
+            table = pa.concat_tables([table.filter(pa.array(alive)), later]).take(np.argsort(order, kind="stable"))
+        elif not alive.all():
+            table = table.filter(pa.array(alive))
+        return table
+
     def to_frame(self):
         """The live papers as a pandas DataFrame, in the order first seen."""
-        import pandas as pd
+        return self.to_arrow().to_pandas()
 
-        keep = [i for i, ok in enumerate(self.alive) if ok]
-        data = {name: [values[i] for i in keep] for name, values in self.columns.items()}
-        data["synthetic"] = [self.synthetic[i] for i in keep]
-        return pd.DataFrame(data)
+
+def _table_schema():
+    import pyarrow as pa
+
+    return pa.schema([(name, pa.string()) for name in FIELDS] + [("synthetic", pa.bool_())])
 
 
 def _clean_field(value: str) -> str:

@@ -79,13 +79,20 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
 EXACT_NEIGHBOURS_BELOW = 4096
 
 
-def topic_features(vectors: np.ndarray, lexical: LexicalIndex | None, params: TopicParams, seed: int) -> np.ndarray:
-    """The vectors the map and topics are computed from: Doc2Vec alone, or joined with the LSA view of BM25."""
+def topic_features(
+    vectors: np.ndarray, lexical: LexicalIndex | None, params: TopicParams, seed: int, fit_rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The vectors the map and topics are computed from: Doc2Vec alone, or joined with the LSA view of BM25
+    (its SVD fitted on `fit_rows`, the map's sample, when given). Built in place: one copy of the result."""
     vectors = unit_rows(vectors)
     if params.features == "doc2vec" or lexical is None:
         return vectors
-    latent = lexical.latent_vectors(params.lsa_dims, seed)
-    return np.hstack([vectors, latent]) / np.float32(np.sqrt(2.0))
+    latent = lexical.latent_vectors(params.lsa_dims, seed, fit_rows)
+    features = np.empty((len(vectors), vectors.shape[1] + latent.shape[1]), dtype=np.float32)
+    features[:, : vectors.shape[1]], features[:, vectors.shape[1] :] = vectors, latent
+    del vectors, latent
+    features /= np.float32(np.sqrt(2.0))
+    return features
 
 
 @dataclass(frozen=True)
@@ -243,16 +250,24 @@ def place_by_neighbours(
 
 
 def place_rest(
-    neighbours: Neighbours, fitted: np.ndarray, rest: np.ndarray, coords: np.ndarray, labels: np.ndarray, k: int, log: Log
+    neighbours: Neighbours,
+    fitted: np.ndarray,
+    features: np.ndarray,
+    rows: np.ndarray,
+    coords: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    log: Log,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Map coordinates and topics of the papers outside the fitted sample, a block at a time (bounded memory)."""
+    """Map coordinates and topics of the papers in `rows` (outside the fitted sample), a block at a time:
+    only a block of their features is ever copied."""
     chunk = 1 << 16
-    placed = np.empty((len(rest), coords.shape[1]), dtype=np.float32)
-    topics = np.empty(len(rest), dtype=np.int32)
+    placed = np.empty((len(rows), coords.shape[1]), dtype=np.float32)
+    topics = np.empty(len(rows), dtype=np.int32)
     k = max(1, min(k, len(fitted)))
-    for start in range(0, len(rest), chunk):
-        block = rest[start : start + chunk]
+    for start in range(0, len(rows), chunk):
+        block = features[rows[start : start + chunk]]
         nearest, distances = _query(neighbours, fitted, block, k)
         placed[start : start + len(block)], topics[start : start + len(block)] = place_by_neighbours(nearest, distances, coords, labels)
-        log(f"  placed {start + len(block):,} of {len(rest):,} papers")
+        log(f"  placed {start + len(block):,} of {len(rows):,} papers")
     return placed, topics

@@ -128,6 +128,30 @@ def test_topic_features_join_unit_doc2vec_and_lsa_views() -> None:
     assert all(set(row) == set(range(5)) for row in near[:5]) and all(set(row) == set(range(5, 10)) for row in near[5:])
 
 
+def test_lsa_fitted_on_a_sample_projects_every_paper_block_by_block() -> None:
+    from lib import lexical
+    from lib.lexical import build_index
+
+    rng = np.random.default_rng(1)
+    topics = [["graph", "coloring", "chromatic", "vertex"], ["spin", "chain", "magnet", "lattice"], ["protein", "fold", "enzyme", "cell"]]
+    docs = [list(rng.choice(topics[i % 3], size=6)) + [f"rare{i}"] for i in range(300)]
+    index = build_index(docs)
+    sample = np.sort(rng.choice(300, size=60, replace=False))
+    block = lexical.LATENT_BLOCK
+    try:
+        lexical.LATENT_BLOCK = 7  # several blocks, the last one short
+        latent = index.latent_vectors(3, seed=0, fit_rows=sample)
+    finally:
+        lexical.LATENT_BLOCK = block
+    assert latent.shape == (300, 3) and latent.dtype == np.float32
+    assert np.allclose(np.linalg.norm(latent, axis=1), 1.0, atol=1e-5)
+    similarity = latent @ latent.T
+    same = np.equal.outer(np.arange(300) % 3, np.arange(300) % 3)
+    # papers outside the sample land with their topic just as sampled ones do
+    assert similarity[same].mean() > 0.9 and similarity[~same].mean() < 0.3
+    assert np.allclose(latent[sample], index.latent_vectors(3, seed=0, fit_rows=sample)[sample], atol=1e-6)
+
+
 def test_a_paper_outside_the_sample_sits_at_the_weighted_mean_of_its_neighbours_and_takes_their_vote() -> None:
     from lib.training import place_by_neighbours
 
