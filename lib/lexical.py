@@ -166,7 +166,22 @@ def build_index(documents: Iterable[Sequence[str]]) -> LexicalIndex:
     average = float(length.mean()) if n_docs and length.mean() > 0 else 1.0
     df = np.bincount(tf.indices, minlength=len(vocabulary)).astype(np.float32)
     idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-    norm_length = np.repeat(K1 * (1 - B + B * length / average), np.diff(tf.indptr))
-    tf.data = tf.data * (K1 + 1) / (tf.data + norm_length) * idf[tf.indices]
-    row_norms = np.sqrt(np.asarray(tf.multiply(tf).sum(axis=1)).ravel()).astype(np.float32)
-    return LexicalIndex(tf.tocsc(), vocabulary, idf, average, row_norms)
+    # BM25 weights computed in place: at millions of papers each temporary copy of the data costs gigabytes.
+    denominator = np.repeat(K1 * (1 - B + B * length / average), np.diff(tf.indptr))
+    denominator += tf.data
+    tf.data *= K1 + 1
+    tf.data /= denominator
+    del denominator
+    tf.data *= idf[tf.indices]
+    return LexicalIndex(tf.tocsc(), vocabulary, idf, average, _row_norms(tf))
+
+
+def _row_norms(rows: sparse.csr_matrix) -> np.ndarray:
+    """Euclidean length of each row, without a squared copy of the whole matrix."""
+    norms = np.zeros(rows.shape[0], dtype=np.float64)
+    starts, ends = rows.indptr[:-1], rows.indptr[1:]
+    filled = starts < ends
+    if filled.any():
+        squares = np.square(rows.data, dtype=np.float64)
+        norms[filled] = np.add.reduceat(squares, starts[filled])
+    return np.sqrt(norms).astype(np.float32)
