@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib.figures import MAP_COLUMNS, QueryPin, base_map, pin_query, selected_ids, selection_points
+from lib.figures import MAP_COLUMNS, QueryPin, base_map, pin_query, selected_ids, selection_points, warmup_figure
 from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.selection import selected_rows
 from lib.text import markdown_literal
@@ -38,6 +38,12 @@ def cached_base_map(path: str, created_at: str | None, focus: int | None, level:
 
 
 st.title("Topic map")
+# On a session's first run a blank chart goes out before anything slow, so the browser loads Plotly's
+# bundle (megabytes of JavaScript) while the model set loads and the map is computed, not after.
+warmup = st.empty()
+if not st.session_state.get("plotly-warmed"):
+    st.session_state["plotly-warmed"] = True
+    warmup.plotly_chart(warmup_figure(), config={"staticPlot": True})
 engine = choose_engine()
 if engine is not None:
     level = level_control(engine)
@@ -91,3 +97,4 @@ if engine is not None:
             hide_index=True,
             column_config={"link": st.column_config.LinkColumn("paper page", display_text="open")},
         )
+warmup.empty()

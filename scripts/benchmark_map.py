@@ -50,7 +50,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 MB = 1e6
 # True once Plotly has drawn the figure: its data laid out, every layout image and WebGL canvas in the page.
 DRAWN = """([query]) => {
-    const gd = document.querySelector('.js-plotly-plot');
+    const gd = document.querySelector('.st-key-map .js-plotly-plot');
     if (!gd || !gd._fullLayout || !gd.calcdata) return false;
     const images = (gd._fullLayout.images || []).filter(image => image.visible !== false).length;
     if (gd.querySelectorAll('.imagelayer image').length < images) return false;
@@ -61,7 +61,7 @@ DRAWN = """([query]) => {
 SETTLED = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
 # Records when Streamlit's chart element first appears: the Plotly bundle is loaded and evaluated by then.
 MARK_CHART = """new MutationObserver((changes, observer) => {
-    if (document.querySelector('[data-testid="stPlotlyChart"]')) { window.chartShown = performance.now(); observer.disconnect(); }
+    if (document.querySelector('.st-key-map [data-testid="stPlotlyChart"]')) { window.chartShown = performance.now(); observer.disconnect(); }
 }).observe(document, {subtree: true, childList: true});"""
 
 
