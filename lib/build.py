@@ -334,6 +334,7 @@ def _train_and_write(
         "map_fit": {
             "papers": n_docs if sample is None else len(sample),
             "others": "none" if sample is None else f"placed by their {AGREEMENT_NEIGHBOURS} nearest sample papers (weighted mean, vote)",
+            "lsa": "fitted on every paper" if sample is None else "fitted on the sample, every paper projected",
         },
         **({"ann": ann} if ann else {}),
         "stages": stages.as_dict(),

@@ -200,6 +200,7 @@ def test_a_build_fitted_on_a_sample_places_every_other_paper(demo_corpus: Path, 
     )
     manifest = build_model_set(options, log=lambda message: None)
     assert manifest["map_fit"]["papers"] == 500 and "place" in manifest["stages"]
+    assert manifest["map_fit"]["lsa"].startswith("fitted on the sample")
     engine = load_engine(out)
     coords, labels = np.asarray(engine.model_set.coords), np.asarray(engine.model_set.clusters)
     assert len(coords) == 1200 and np.isfinite(coords).all()
