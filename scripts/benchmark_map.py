@@ -61,7 +61,9 @@ DRAWN = """([query]) => {
 SETTLED = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
 # Records when Streamlit's chart element first appears: the Plotly bundle is loaded and evaluated by then.
 MARK_CHART = """new MutationObserver((changes, observer) => {
-    if (document.querySelector('.st-key-map [data-testid="stPlotlyChart"]')) { window.chartShown = performance.now(); observer.disconnect(); }
+    if (document.querySelector('.st-key-map [data-testid="stPlotlyChart"]')) {
+        window.chartShown = performance.now(); observer.disconnect();
+    }
 }).observe(document, {subtree: true, childList: true});"""
 
 
