@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,11 @@ LATEX_WORDS = frozenset(
     """.split()
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | ACADEMIC_STOP_WORDS | LATEX_WORDS
+# Keywords are words of two or more characters that start with a letter.
+KEYWORD_TOKENS = r"(?u)\b[^\W\d_][^\W_]+\b"
+# Papers whose words are counted at a time, and a column bound for the per-topic totals (never allocated).
+KEYWORD_BLOCK = 50_000
+MAX_TERMS = 2**31 - 1
 
 
 def primary_category(categories: str) -> str:
@@ -44,33 +49,63 @@ def primary_category(categories: str) -> str:
     return parts[0] if parts else ""
 
 
+def _text_blocks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    block: list[str] = []
+    for text in texts:
+        block.append(text)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
 def topic_keywords(clean_texts: Iterable[str], labels: np.ndarray, n_words: int = KEYWORDS_PER_TOPIC) -> dict[int, list[str]]:
     """The words that best set each cluster apart (class-based TF-IDF over already-cleaned texts, text i of paper i).
 
-    The texts are read once, in order, so they may be a stream (a corpus file's lines) rather than a list.
+    The texts are read once, in order, a block at a time, so they may be a stream (a corpus file's lines):
+    each block's word counts are added to per-topic totals and document frequencies, and words in fewer
+    than 2 or more than half of the papers are left out, as a vectoriser over all texts would; memory
+    grows with the vocabulary, not with the papers (a word-count matrix of millions of papers is gigabytes).
     """
+    from scipy import sparse
+
     clusters = sorted(int(c) for c in set(labels.tolist()) if c != NOISE)
     if not clusters:
         return {}
-    vectorizer = CountVectorizer(
-        token_pattern=r"(?u)\b[^\W\d_][^\W_]+\b",
-        stop_words=list(STOP_WORDS),
-        max_df=0.5 if len(labels) >= 50 else 1.0,
-        min_df=2 if len(labels) >= 50 else 1,
-        lowercase=False,
-    )
-    try:
-        counts = vectorizer.fit_transform(clean_texts)
-    except ValueError:
-        return {c: [] for c in clusters}
-    vocabulary = vectorizer.get_feature_names_out()
     index = {c: i for i, c in enumerate(clusters)}
     rows = np.array([index.get(int(label), -1) for label in labels])
-    mask = rows >= 0
-    from scipy import sparse
-
-    membership = sparse.csr_matrix((np.ones(mask.sum()), (rows[mask], np.flatnonzero(mask))), shape=(len(clusters), counts.shape[0]))
-    per_cluster = np.asarray((membership @ counts).todense(), dtype=np.float64)
+    terms: dict[str, int] = {}
+    frequencies = np.zeros(0, dtype=np.int64)
+    totals = sparse.csr_matrix((len(clusters), MAX_TERMS), dtype=np.float64)
+    seen = 0
+    for block in _text_blocks(clean_texts, KEYWORD_BLOCK):
+        vectorizer = CountVectorizer(token_pattern=KEYWORD_TOKENS, stop_words=list(STOP_WORDS), lowercase=False)
+        try:
+            counts = vectorizer.fit_transform(block)
+        except ValueError:  # nothing but stop words in this block
+            seen += len(block)
+            continue
+        ids = np.fromiter((terms.setdefault(word, len(terms)) for word in vectorizer.get_feature_names_out()), dtype=np.int64)
+        if len(terms) > len(frequencies):
+            frequencies = np.concatenate([frequencies, np.zeros(max(len(terms), 2 * len(frequencies)) - len(frequencies), np.int64)])
+        np.add.at(frequencies, ids, np.bincount(counts.indices, minlength=counts.shape[1]))
+        block_rows = rows[seen : seen + len(block)]
+        member = np.flatnonzero(block_rows >= 0)
+        membership = sparse.csr_matrix((np.ones(len(member)), (block_rows[member], member)), shape=(len(clusters), len(block)))
+        summed = sparse.coo_matrix(membership @ counts)
+        totals = totals + sparse.csr_matrix((summed.data, (summed.row, ids[summed.col])), shape=totals.shape)
+        seen += len(block)
+    frequencies = frequencies[: len(terms)]
+    highest, lowest = (0.5 * seen, 2) if len(labels) >= 50 else (seen, 1)
+    kept = np.flatnonzero((frequencies >= lowest) & (frequencies <= highest))
+    if not len(kept):
+        return {c: [] for c in clusters}
+    words = np.array(list(terms), dtype=object)[kept]
+    order = np.argsort(words.astype(str), kind="stable")
+    vocabulary, columns = words[order], kept[order]
+    totals = sparse.csr_matrix((totals.data, totals.indices, totals.indptr), shape=(len(clusters), len(terms)))
+    per_cluster = totals[:, columns].toarray()
     words_per_cluster = per_cluster.sum(axis=1, keepdims=True)
     tf = per_cluster / np.where(words_per_cluster == 0, 1, words_per_cluster)
     term_total = per_cluster.sum(axis=0)

@@ -29,6 +29,29 @@ def test_keywords_set_clusters_apart_and_skip_stop_words() -> None:
     assert not {"we", "propose", "study", "the", "paper"} & (set(keywords[0]) | set(keywords[1]))
 
 
+def test_keywords_counted_block_by_block_equal_those_of_one_pass(monkeypatch) -> None:
+    from lib import topics
+
+    rng = np.random.default_rng(3)
+    vocab = {
+        0: ["lattice", "spin", "magnon", "phonon"],
+        1: ["protein", "enzyme", "folding", "ligand"],
+        2: ["graph", "vertex", "coloring", "edge"],
+    }
+    labels = np.array([i % 3 if i % 11 else -1 for i in range(257)])
+    texts = [" ".join(rng.choice(vocab[i % 3], size=5)) + f" common word{i} rare{i % 5}" for i in range(257)]
+    texts[13] = "the of and"  # a paper of stop words only
+    whole = topic_keywords(texts, labels)
+    monkeypatch.setattr(topics, "KEYWORD_BLOCK", 10)
+    blocked = topic_keywords(iter(texts), labels)
+    assert blocked == whole
+    assert set(whole[0][:4]) == set(vocab[0]) and set(whole[2][:4]) == set(vocab[2])
+    assert "common" not in whole[0], "a word in more than half of the papers is no keyword"
+    assert not any(word.startswith("word") for words in whole.values() for word in words), "a word in one paper is no keyword"
+    monkeypatch.setattr(topics, "KEYWORD_BLOCK", 1)
+    assert topic_keywords(iter(texts), labels) == whole
+
+
 def test_summaries_have_sizes_labels_categories_and_centres() -> None:
     papers = frame()
     labels = papers["cluster"].to_numpy()
