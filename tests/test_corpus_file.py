@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lib import cli, modelset
 from lib.build import FULL_TEXT
@@ -22,7 +21,7 @@ from lib.exports import to_bibtex, to_csv
 from lib.reading import PAIRING, CorpusFileReport, Filters, InputError, corpus_lines, read_paired_metadata
 from lib.search import load_engine
 from lib.text import markdown_with_math
-from tests.conftest import ROOT
+from tests.test_app import open_app
 
 N_PAPERS = 400
 SMALL = ["--epochs", "8", "--min-cluster-size", "15", "--workers", "2"]
@@ -262,16 +261,6 @@ def test_the_app_lists_the_full_text_set_beside_abstracts_and_shows_no_empty_abs
     abstracts.write_text(_metadata(pair.records, "jsonl"), encoding="utf-8")
     assert cli.main(["build", "--input", str(abstracts), "--out", str(models / "abstracts"), *SMALL]) == 0
     monkeypatch.setenv("MODELS_DIR", str(models))
-
-    def open_app(page: str | None = None, **params: str) -> AppTest:
-        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        for key, value in params.items():
-            app.query_params[key] = value
-        app.run()
-        if page:
-            app.switch_page(page).run()
-        assert not app.exception, app.exception
-        return app
 
     found = pair.records[pair.found]
     app = open_app(q=FOUND_WORDS, model="papers")
