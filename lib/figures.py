@@ -283,13 +283,6 @@ def base_map(papers: pd.DataFrame, labels: dict[int, str], focus: int | None = N
     return figure
 
 
-def warmup_figure() -> go.Figure:
-    """A blank, tiny chart: sent first, it makes the browser fetch and compile Plotly while the map is computed."""
-    figure = go.Figure()
-    figure.update_layout(height=10, margin={"l": 0, "r": 0, "t": 0, "b": 0}, xaxis={"visible": False}, yaxis={"visible": False})
-    return figure
-
-
 def pin_query(figure: go.Figure, papers: pd.DataFrame, pin: QueryPin) -> go.Figure:
     """Add the query's star and red rings around its top hits to a map."""
     hits = papers[MAP_COLUMNS].iloc[list(pin.hit_rows)]

@@ -85,3 +85,9 @@ def selected_rows(x: np.ndarray, y: np.ndarray, event: object) -> np.ndarray | N
     for shape in shapes:
         mask |= shape_mask(x, y, shape)
     return np.flatnonzero(mask)
+
+
+def mark_button_label(marking: int, selected: int) -> str:
+    """The map's button text for marking `marking` of `selected` papers 'more like' (all of them, or the first N)."""
+    which = "these" if marking == selected else "the first"
+    return f"Mark {which} {marking:,} papers 'more like'"

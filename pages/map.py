@@ -3,10 +3,6 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib.figures import MAP_COLUMNS, QueryPin, base_map, pin_query, selected_ids, selection_points, warmup_figure
-from lib.search import MAX_QUERY_CHARS, prepare_query
-from lib.selection import selected_rows
-from lib.text import markdown_literal
 from pages.common import (
     MARKED_PAGE,
     cached_engine,
@@ -21,6 +17,11 @@ from pages.common import (
     url_value,
     with_model,
 )
+
+from lib.figures import MAP_COLUMNS, QueryPin, base_map, pin_query, selected_ids, selection_points
+from lib.search import MAX_QUERY_CHARS, prepare_query
+from lib.selection import mark_button_label, selected_rows
+from lib.text import markdown_literal
 
 # A selection may hold a million papers: the table lists this many of them.
 MAX_LISTED = 1000
@@ -38,12 +39,6 @@ def cached_base_map(path: str, created_at: str | None, focus: int | None, level:
 
 
 st.title("Topic map")
-# On a session's first run a blank chart goes out before anything slow, so the browser loads Plotly's
-# bundle (megabytes of JavaScript) while the model set loads and the map is computed, not after.
-warmup = st.empty()
-if not st.session_state.get("plotly-warmed"):
-    st.session_state["plotly-warmed"] = True
-    warmup.plotly_chart(warmup_figure(), config={"staticPlot": True})
 engine = choose_engine()
 if engine is not None:
     level = level_control(engine)
@@ -88,7 +83,7 @@ if engine is not None:
             st.caption(f"The first {len(chosen):,} in map order are listed and in the downloads.")
         export_buttons(engine, [row for row in map(engine.row_of, chosen) if row is not None], "map-selection", "selection")
         to_mark = chosen[:MARK_MAX]
-        if st.button(f"Mark {'these' if len(to_mark) == count else f'the first {len(to_mark):,}'} {len(to_mark):,} papers 'more like'"):
+        if st.button(mark_button_label(len(to_mark), count)):
             for paper_id in to_mark:
                 set_mark(engine, paper_id, 1)
             st.switch_page(MARKED_PAGE, query_params=with_model({}))
@@ -97,4 +92,3 @@ if engine is not None:
             hide_index=True,
             column_config={"link": st.column_config.LinkColumn("paper page", display_text="open")},
         )
-warmup.empty()

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from lib.text import markdown_literal, markdown_with_math
 from pages.common import (
     MARK_LABELS,
     cached_similar,
@@ -15,6 +14,8 @@ from pages.common import (
     set_url,
     url_int,
 )
+
+from lib.text import markdown_literal, markdown_with_math
 
 st.title("More like these")
 engine = choose_engine()

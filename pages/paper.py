@@ -2,8 +2,6 @@
 
 import streamlit as st
 
-from lib.figures import QueryPin, topic_map
-from lib.text import year_of
 from pages.common import (
     TOPICS_PAGE,
     cached_similar,
@@ -16,6 +14,9 @@ from pages.common import (
     paper_links,
     url_value,
 )
+
+from lib.figures import QueryPin, topic_map
+from lib.text import year_of
 
 engine = choose_engine()
 if engine is not None:

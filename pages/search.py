@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from lib.search import MAX_QUERY_CHARS, prepare_query
 from pages.common import (
     PAPER_PAGE,
     cached_search,
@@ -16,6 +15,8 @@ from pages.common import (
     url_value,
     with_model,
 )
+
+from lib.search import MAX_QUERY_CHARS, prepare_query
 
 st.title("Search arXiv by meaning")
 engine = choose_engine()

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from pages.common import MAP_PAGE, choose_engine, export_buttons, level_control, paper_card, set_url, url_index, url_int, url_value
+
 from lib.text import markdown_literal
 from lib.topics import counts_over_time, fastest_growing, papers_per_year, period_label, series_name, topic_members, topic_table
-from pages.common import MAP_PAGE, choose_engine, export_buttons, level_control, paper_card, set_url, url_index, url_int, url_value
 
 PAGE_SIZE = 20
 EXPORT_MAX = 10_000

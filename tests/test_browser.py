@@ -76,6 +76,10 @@ def test_deep_link_to_the_map_on_a_fresh_server_uses_the_app_navigation(server, 
     page = _open(browser, server + "/map?q=galaxies+stellar+mass", "Topic map")
     nav = page.locator("[data-testid='stSidebarNav']").inner_text()
     assert "Topic map" in nav and "Topics" in nav and "Search" in nav and "common" not in nav
+    # The blank chart that app.py sends first (so Plotly loads early) is gone once the map is there.
+    page.locator(".st-key-map .js-plotly-plot").wait_for(timeout=60_000)
+    expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(1, timeout=60_000)
+    assert not page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count()
     assert not page.errors
 
 

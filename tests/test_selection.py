@@ -1,6 +1,6 @@
 import numpy as np
 
-from lib.selection import Shape, points_in_box, points_in_polygon, selected_rows, selection_shapes
+from lib.selection import Shape, mark_button_label, points_in_box, points_in_polygon, selected_rows, selection_shapes
 
 # A U shape (concave): the notch between its arms, x in (1, 2) and y above 1, is outside.
 U_X = (0.0, 3.0, 3.0, 2.0, 2.0, 1.0, 1.0, 0.0)
@@ -62,3 +62,8 @@ def test_selected_rows_are_the_union_of_every_shape_or_none_without_shapes() -> 
     assert selected_rows(x, y, {"selection": {"points": [{"x": 1}], "box": [], "lasso": []}}) is None
     empty = {"selection": {"box": [{"x": [20, 30], "y": [20, 30]}], "lasso": []}}
     assert selected_rows(x, y, empty).tolist() == []
+
+
+def test_mark_button_says_how_many_papers_once() -> None:
+    assert mark_button_label(12, 12) == "Mark these 12 papers 'more like'"
+    assert mark_button_label(200, 109_203) == "Mark the first 200 papers 'more like'"
