@@ -8,6 +8,7 @@ Layout of `models/<name>/`:
     map.npy              2-D map coordinates (float32)
     clusters.npy         cluster id per paper (int32, -1 = unclustered)
     topics.json          per cluster: size, keywords, label, main categories, centre
+    levels.json          coarser levels of topics (lib/levels.py); sets built before it compute them at load
     doc2vec.model(+.npy) gensim's native format, loadable with mmap="r" (a pickle: trust the source)
     bm25_*.npy, bm25.json BM25 weights over titles and abstracts (sparse columns) and the term list
     ann_*.npy            optional: an inverted-file index of the vectors for sets of many papers (lib/ann.py)
@@ -44,6 +45,7 @@ VECTORS = "vectors.npy"
 MAP = "map.npy"
 CLUSTERS = "clusters.npy"
 TOPICS = "topics.json"
+LEVELS = "levels.json"
 DOC2VEC = "doc2vec.model"
 CORE_FILES = (PAPERS, VECTORS, MAP, CLUSTERS, TOPICS, DOC2VEC)
 # Files at least this large may be trusted by their stamp instead of being hashed at every load.
@@ -394,6 +396,7 @@ class ModelSet:
     doc2vec: object
     lexical: object
     ann: object = None
+    levels: list | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -426,6 +429,7 @@ def load_model_set(folder: str | Path) -> ModelSet:
 
     from lib.ann import FILES as ANN_FILES
     from lib.ann import load_ivf
+    from lib.levels import levels_from_json
     from lib.lexical import META, load_index
 
     folder = Path(folder)
@@ -447,6 +451,9 @@ def load_model_set(folder: str | Path) -> ModelSet:
     )
     if ANN_FILES["rows"] in manifest["files"]:
         model_set.ann = opener.open(ANN_FILES["rows"], lambda path: load_ivf(path.parent))
+    if LEVELS in manifest["files"]:
+        topics = model_set.topics
+        model_set.levels = opener.open(LEVELS, lambda path: levels_from_json(json.loads(path.read_text(encoding="utf-8")), topics))
     if differences:
         message = (
             f"model set '{folder.name}' was built with other versions than are installed ({describe_versions(differences)}); "

@@ -174,7 +174,9 @@ class Engine:
 
     @cached_property
     def levels(self) -> list[Level]:
-        """Level 0 (the set's topics) and coarser levels of about half as many topics each; computed once."""
+        """Level 0 (the set's topics) and coarser levels of about half as many topics each: from levels.json, else computed once."""
+        if self.model_set.levels is not None:
+            return self.model_set.levels
         return topic_levels(self._vectors, self._clusters, self.topics)
 
     def level(self, index: int) -> Level:

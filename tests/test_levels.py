@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from lib.levels import topic_centres, topic_levels
+from lib.levels import levels_from_json, levels_to_json, topic_centres, topic_levels
 from lib.search import load_engine
 from tests.conftest import ROOT
+from tests.test_broken_sets import copy_set, load_error, rebuild_advice, replace_file, rewrite_manifest
 
 
 def topic(topic_id: int, size: int, keywords: list[str], centre: list[float]) -> dict:
@@ -50,6 +53,27 @@ def test_two_pairs_of_alike_topics_join_in_pairs_then_into_one_pair() -> None:
     assert (mapped[clusters == -1] == -1).all() and len(set(mapped[clusters >= 0].tolist())) == 2
 
 
+def test_levels_survive_the_trip_through_levels_json_and_refuse_other_topics() -> None:
+    clusters = np.repeat(np.arange(8), 4)
+    vectors = np.random.default_rng(0).normal(size=(len(clusters), 8)).astype(np.float32)
+    topics = [topic(i, 4, [f"word{i}", "shared"], [float(i), 0.5]) for i in range(8)]
+    levels = topic_levels(vectors, clusters, topics)
+    assert len(levels) == 3
+    assert levels_from_json(json.loads(json.dumps(levels_to_json(levels))), topics) == levels
+    records = levels_to_json(levels)
+    for wrong, message in (
+        (records, "does not group this set's topics"),
+        ({"group_of": []}, "expected a list of levels"),
+        ([{"topics": []}], "level 1 is malformed"),
+    ):
+        try:
+            levels_from_json(wrong, topics[:7] if wrong is records else topics)
+        except ValueError as error:
+            assert message in str(error)
+        else:
+            raise AssertionError(f"accepted {str(wrong)[:60]}")
+
+
 def test_few_topics_have_one_level() -> None:
     topics = [topic(0, 3, ["a"], [0, 0]), topic(1, 3, ["b"], [1, 1])]
     levels = topic_levels(np.eye(6, 4, dtype=np.float32), np.array([0, 0, 0, 1, 1, 1]), topics)
@@ -64,6 +88,26 @@ def test_the_demo_set_has_levels_down_to_two(demo_model_set) -> None:
         assert sum(t["size"] for t in level.topics) == sum(t["size"] for t in engine.topics)
         assert all(t["label"] for t in level.topics)
     assert engine.level(99) is engine.levels[-1] and engine.level(-3) is engine.levels[0]
+
+
+def test_a_build_stores_the_levels_it_would_compute_and_older_sets_compute_them(demo_model_set, tmp_path) -> None:
+    stored = load_engine(demo_model_set)
+    assert stored.model_set.levels is not None and len(stored.levels) > 1
+    assert stored.levels == topic_levels(stored._vectors, stored._clusters, stored.topics)
+    older = copy_set(demo_model_set, tmp_path / "older")
+    (older / "levels.json").unlink()
+    rewrite_manifest(older, lambda manifest: manifest["files"].pop("levels.json"))
+    engine = load_engine(older)
+    assert engine.model_set.levels is None and engine.levels == stored.levels
+
+
+def test_a_levels_file_that_does_not_fit_the_topics_is_named_with_what_to_do(demo_model_set, tmp_path) -> None:
+    folder = copy_set(demo_model_set, tmp_path / "odd")
+    replace_file(folder, "levels.json", json.dumps([{"group_of": [[0, 0]], "topics": [{"id": 0, "label": "x"}]}]).encode())
+    assert str(load_error(folder)) == (
+        "model set 'odd': file levels.json could not be opened (ValueError: level 1 does not group this set's topics); "
+        f"{rebuild_advice(folder)}"
+    )
 
 
 def test_map_and_topics_pages_follow_the_level_in_the_url(demo_model_set, monkeypatch) -> None:
