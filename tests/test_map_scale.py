@@ -47,6 +47,9 @@ def test_scaled_set_is_valid_and_replicates_every_paper(demo_model_set, scaled) 
     assert np.array_equal(model.papers[["x", "y"]].to_numpy(), model.coords)
     sizes = {t["id"]: t["size"] for t in model.topics}
     assert sum(sizes.values()) + int((model.clusters == -1).sum()) == SCALED_PAPERS
+    # Coarser levels are worked out again for the scaled set, not copied with the source's sizes.
+    assert model.levels is not None and len(model.levels) > 1
+    assert all(sum(t["size"] for t in level.topics) == sum(sizes.values()) for level in model.levels)
     assert model.manifest["synthetic"] and model.manifest["scaled_from"]["papers"] == n
     assert model.manifest["counts"]["papers"] == SCALED_PAPERS
 
