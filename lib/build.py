@@ -20,7 +20,7 @@ import numpy as np
 from lib import modelset
 from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.cleaning import tokenize
-from lib.levels import levels_to_json, topic_levels
+from lib.levels import write_levels
 from lib.params import BuildParams
 from lib.reading import (
     MAX_CHARS,
@@ -283,7 +283,7 @@ def _train_and_write(
     with stages.stage("topics"):
         keywords = topic_keywords(_lines(corpus), labels)
         topics = summarise_topics(labels, coords, papers["categories"].tolist(), keywords)
-        levels = topic_levels(np.load(staging / modelset.VECTORS, mmap_mode="r"), labels, topics)
+        write_levels(staging, labels, topics)
     with stages.stage("write"):
         corpus.unlink()
         papers["x"], papers["y"], papers["cluster"] = coords[:, 0], coords[:, 1], labels
@@ -291,7 +291,6 @@ def _train_and_write(
         np.save(staging / modelset.MAP, coords)
         np.save(staging / modelset.CLUSTERS, labels)
         (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
-        (staging / modelset.LEVELS).write_text(json.dumps(levels_to_json(levels)) + "\n", encoding="utf-8")
     noise = int((labels == NOISE).sum())
     source_files = {}
     if source is not None:

@@ -10,8 +10,10 @@ at load from vectors.npy, so every model set has them.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -107,6 +109,14 @@ def topic_levels(vectors: np.ndarray, clusters: np.ndarray, topics: list[dict]) 
 def levels_to_json(levels: list[Level]) -> list[dict]:
     """The coarser levels (level 0 is topics.json itself) as JSON-ready records for levels.json."""
     return [{"group_of": [[topic, group] for topic, group in level.group_of.items()], "topics": level.topics} for level in levels[1:]]
+
+
+def write_levels(folder: Path, clusters: np.ndarray, topics: list[dict]) -> None:
+    """Work out the levels of a set being written (its vectors.npy already in `folder`) and write levels.json."""
+    from lib import modelset
+
+    levels = topic_levels(np.load(folder / modelset.VECTORS, mmap_mode="r"), clusters, topics)
+    (folder / modelset.LEVELS).write_text(json.dumps(levels_to_json(levels)) + "\n", encoding="utf-8")
 
 
 def levels_from_json(records: object, topics: list[dict]) -> list[Level]:

@@ -20,7 +20,7 @@ import pyarrow as pa
 from lib import modelset
 from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.ann import FILES as ANN_FILES
-from lib.levels import levels_to_json, topic_levels
+from lib.levels import write_levels
 from lib.lexical import FILES as BM25_FILES
 from lib.lexical import META as BM25_META
 from lib.topics import NOISE
@@ -199,8 +199,7 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
             ann = build_ivf(np.load(staging / modelset.VECTORS, mmap_mode="r"), seed, log=log).save(staging)
         topics = _scaled_topics(json.loads((source / modelset.TOPICS).read_text(encoding="utf-8")), new_clusters)
         (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
-        levels = topic_levels(np.load(staging / modelset.VECTORS, mmap_mode="r"), new_clusters, topics)
-        (staging / modelset.LEVELS).write_text(json.dumps(levels_to_json(levels)) + "\n", encoding="utf-8")
+        write_levels(staging, new_clusters, topics)
         log("BM25 rows")
         bm25 = _scale_bm25(source, staging, n_papers)
         for name in manifest["files"]:
