@@ -134,7 +134,7 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_harvest(commands: argparse._SubParsersAction) -> None:
-    from lib.harvest import DEFAULT_DELAY, DEFAULT_ENDPOINT, DEFAULT_RETRIES
+    from lib.harvest import DEFAULT_DELAY, DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
     harvest = commands.add_parser(
         "harvest",
@@ -152,6 +152,12 @@ def _add_harvest(commands: argparse._SubParsersAction) -> None:
     )
     harvest.add_argument("--retries", type=int, default=DEFAULT_RETRIES, help=f"tries after a failed request (default {DEFAULT_RETRIES})")
     harvest.add_argument("--contact", help="an e-mail address added to the User-Agent, so the archive can reach you")
+    harvest.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds one request may take in all, connecting and reading the whole answer (default {DEFAULT_TIMEOUT:g})",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -223,11 +229,13 @@ def _run_harvest(args: argparse.Namespace) -> int:
 
     if args.delay < 0 or args.retries < 0:
         raise ValueError("--delay and --retries must not be negative")
+    if not args.timeout > 0:
+        raise ValueError("--timeout must be a positive number of seconds")
     if args.since and args.until and args.since > args.until:
         raise ValueError(f"--from {args.since} is after --until {args.until}")
     agent = USER_AGENT if not args.contact else f"{USER_AGENT[:-1]}; mailto:{args.contact})"
     log = _stderr
-    client = Client(user_agent=agent, delay=args.delay, retries=args.retries, log=log)
+    client = Client(user_agent=agent, delay=args.delay, retries=args.retries, timeout=args.timeout, log=log)
     try:
         report = harvest(args.out, HarvestRequest(args.endpoint, args.set_spec, args.since, args.until), client, log)
     except KeyboardInterrupt:

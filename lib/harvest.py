@@ -6,16 +6,23 @@ resumption token (written atomically). A rerun with the same arguments cuts the 
 recorded length (dropping a torn last page) and asks for the recorded token, so every record ends up
 in the output exactly once. Ids already written are skipped, which also covers a token that expired
 between runs (the list is asked for again from the start).
+
+A misbehaving server cannot keep a harvest running forever or fill its memory: a resumption token
+already used in this list, or several pages in a row without a record not seen before in it, end the
+run (the pages so far are kept and a rerun asks for the last token again); an answer is read in
+chunks up to MAX_RESPONSE_BYTES; each request, connection and every read included, has one deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import fcntl
 import http.client
 import json
 import os
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -31,7 +38,24 @@ DEFAULT_ENDPOINT = "https://oaipmh.arxiv.org/oai"
 # arXiv asks API users for no more than one request every three seconds, over one connection.
 DEFAULT_DELAY = 3.0
 DEFAULT_RETRIES = 8
-DEFAULT_TIMEOUT = 120.0
+# Seconds one request may take in all (connecting, the headers and the whole body), not per read: a
+# server that trickles a byte every few seconds is cut off here, and the request counts as a failed try.
+# arXiv serves a page of about 1 MB in seconds, sometimes a minute or two when busy.
+DEFAULT_TIMEOUT = 300.0
+# The most bytes read of one answer. arXiv's ListRecords pages are about 1 MB; an answer larger than this
+# is not a page but a misbehaving server (an endless body, say), and the harvest stops reading there.
+MAX_RESPONSE_BYTES = 32 * 2**20
+# Bytes asked of the connection at a time while reading an answer (memory grows only as data arrives).
+READ_CHUNK_BYTES = 64 * 1024
+# Pages in a row bringing no record not already seen in this list end the run: the server is going round
+# in circles under fresh tokens. A healthy list brings new records (or deletions) on almost every page;
+# a few empty pages in a row are tolerated.
+MAX_PAGES_WITHOUT_NEW = 10
+# A completeListSize or cursor above this is nonsense (all of arXiv is about 2.7 million records) and is
+# ignored for progress, as is one that is not plain digits.
+MAX_LIST_SIZE = 10**9
+# Characters of a resumption token quoted in a message.
+TOKEN_SHOWN_CHARS = 200
 BACKOFF_FIRST, BACKOFF_MAX = 5.0, 300.0
 # A server asking for a longer pause than this is told to try later: the harvest resumes anyway.
 MAX_RETRY_AFTER = 900.0
@@ -57,6 +81,14 @@ class OaiError(Exception):
 
 class MalformedPage(Exception):
     """A response that is not a readable OAI-PMH ListRecords page."""
+
+
+class RequestTimeout(Exception):
+    """A request that did not complete (connection, headers and body) within its deadline."""
+
+
+class ResponseTooLarge(Exception):
+    """An answer longer than MAX_RESPONSE_BYTES (declared or read so far)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +124,9 @@ class Page:
     deleted: int = 0
     token: str | None = None
     complete_size: int | None = None
+    cursor: int | None = None
+    # identifiers of the deleted records' headers, to tell a page of deletions from a page seen before
+    deleted_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -131,6 +166,20 @@ def _text(element: ET.Element, name: str) -> str | None:
 
 def _oneline(value: str | None) -> str | None:
     return " ".join(value.split()) if value is not None else None
+
+
+def _plausible_count(text: str | None) -> int | None:
+    """A completeListSize or cursor as a number; None when missing, not plain ASCII digits, or above MAX_LIST_SIZE."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_LIST_SIZE)):
+        return None
+    value = int(text)
+    return value if value <= MAX_LIST_SIZE else None
+
+
+def _token_shown(token: str) -> str:
+    """A resumption token for a one-line message: quoted, control characters escaped, a long one cut."""
+    return repr(token[:TOKEN_SHOWN_CHARS]) + ("…" if len(token) > TOKEN_SHOWN_CHARS else "")
 
 
 def _author_name(author: ET.Element) -> tuple[str, str, str]:
@@ -195,12 +244,18 @@ def parse_page(body: bytes) -> Page:
             paper = record_paper(element)
             if paper is None:
                 page.deleted += 1
+                header = _child(element, "header")
+                identifier = (_text(header, "identifier") or "").strip() if header is not None else ""
+                if identifier:
+                    page.deleted_ids.append(identifier)
             elif paper["id"]:
                 page.papers.append(paper)
         elif name == "resumptionToken":
             page.token = (element.text or "").strip() or None
-            size = element.get("completeListSize")
-            page.complete_size = int(size) if size and size.isdigit() else None
+            page.complete_size = _plausible_count(element.get("completeListSize"))
+            page.cursor = _plausible_count(element.get("cursor"))
+            if page.cursor is not None and page.complete_size is not None and page.cursor > page.complete_size:
+                page.cursor = None
     return page
 
 
@@ -209,7 +264,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -266,9 +321,126 @@ def written_ids(out: Path) -> set[str]:
     return ids
 
 
+class _Deadline:
+    """One request's deadline: when it passes, every socket the request opened is shut down, so that a
+    blocked connect, header or body read returns at once whatever the server trickles.
+
+    The sockets are watched through duplicates of their descriptors (closed with the deadline), which
+    stay valid while http.client and TLS move the connection between socket objects."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.passed = False
+        self._watched: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for watched in self._watched:
+                watched.close()
+            self._watched.clear()
+
+    def remaining(self) -> float:
+        """Seconds left, at least a millisecond (a socket timeout of 0 would mean non-blocking)."""
+        return max(0.001, self.end - time.monotonic())
+
+    def check(self) -> None:
+        """Raise RequestTimeout once the deadline has passed."""
+        if self.passed or time.monotonic() >= self.end:
+            raise RequestTimeout(f"no complete answer within {self.seconds:g} s")
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            for watched in self._watched:
+                with contextlib.suppress(OSError):
+                    watched.shutdown(socket.SHUT_RDWR)
+
+    def watch(self, sock: socket.socket) -> socket.socket:
+        """Shut this socket down when the deadline passes (at once if it has); returns it."""
+        with self._lock:
+            self._watched.append(sock.dup())
+            if self.passed:
+                with contextlib.suppress(OSError):
+                    self._watched[-1].shutdown(socket.SHUT_RDWR)
+        return sock
+
+    def connect(self, address: tuple[str, int], timeout: float | None = None, source: tuple[str, int] | None = None) -> socket.socket:
+        """socket.create_connection within the time left, the new socket watched."""
+        self.check()
+        return self.watch(socket.create_connection(address, self.remaining(), source))
+
+
+def _connection_class(base: type[http.client.HTTPConnection], deadline: _Deadline) -> type[http.client.HTTPConnection]:
+    class Connection(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = deadline.connect
+
+    return Connection
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_connection_class(http.client.HTTPConnection, self._deadline), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_connection_class(http.client.HTTPSConnection, self._deadline), req, context=self._context)
+
+
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follows redirects without reading their bodies (urllib reads them whole, however long)."""
+
+    def http_error_302(self, req, fp, code, msg, headers):  # type: ignore[no-untyped-def]
+        fp.read = lambda *args: b""
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+def read_body(response: http.client.HTTPResponse, deadline: _Deadline, limit: int = MAX_RESPONSE_BYTES) -> bytes:
+    """The whole body of a response, read in chunks before the deadline; ResponseTooLarge past `limit` bytes."""
+    if response.length is not None and response.length > limit:
+        raise ResponseTooLarge(f"announced {response.length:,} bytes")
+    body = bytearray()
+    while True:
+        deadline.check()
+        chunk = response.read1(READ_CHUNK_BYTES)
+        if not chunk:
+            break
+        body += chunk
+        if len(body) > limit:
+            raise ResponseTooLarge(f"sent more than {limit:,} bytes")
+    deadline.check()  # the end may be the deadline's shutdown rather than the server's
+    if response.length:
+        raise http.client.IncompleteRead(bytes(body), response.length)
+    return bytes(body)
+
+
 @dataclass
 class Client:
-    """HTTP for one harvest: identifies itself, keeps the polite delay, honours 503 and retries with backoff."""
+    """HTTP for one harvest: identifies itself, keeps the polite delay, honours 503 and retries with backoff.
+
+    Each request must complete within `timeout` seconds in all and MAX_RESPONSE_BYTES; a request past its
+    deadline is a failed try, a larger answer ends the harvest."""
 
     user_agent: str = USER_AGENT
     delay: float = DEFAULT_DELAY
@@ -286,15 +458,26 @@ class Client:
                 self.sleep(remaining)
 
     def _get(self, url: str) -> tuple[int, bytes, str | None]:
+        """Status, body and Retry-After of one request, all within `timeout` seconds and MAX_RESPONSE_BYTES."""
         self._wait_turn()
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, "Accept": "text/xml, application/xml"})
+        deadline = _Deadline(self.timeout)
+        opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline), _RedirectHandler())
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.status, response.read(), None
-        except urllib.error.HTTPError as exc:
-            retry_after = exc.headers.get("Retry-After") if exc.headers else None
-            exc.close()
-            return exc.code, b"", retry_after
+            with deadline:
+                try:
+                    with opener.open(request, timeout=self.timeout) as response:
+                        return response.status, read_body(response, deadline), None
+                except urllib.error.HTTPError as exc:
+                    retry_after = exc.headers.get("Retry-After") if exc.headers else None
+                    exc.close()
+                    return exc.code, b"", retry_after
+                except (RequestTimeout, ResponseTooLarge):
+                    raise
+                except Exception as exc:
+                    if deadline.passed:
+                        raise RequestTimeout(f"no complete answer within {self.timeout:g} s") from exc
+                    raise
         finally:
             self._last = time.monotonic()
 
@@ -306,6 +489,14 @@ class Client:
             wait = min(BACKOFF_MAX, self.backoff_first * 2**attempt)
             try:
                 status, body, retry_after = self._get(url)
+            except ResponseTooLarge as exc:
+                raise HarvestError(
+                    f"{endpoint} {exc} for one page, over the {MAX_RESPONSE_BYTES // 2**20} MiB cap "
+                    "(arXiv's pages are about 1 MB), so the harvest stopped reading; the pages before it are kept: "
+                    "run the same command later to continue, or check --endpoint"
+                ) from exc
+            except RequestTimeout as exc:
+                problem = str(exc)
             except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
                 if isinstance(exc, urllib.error.URLError) and (not isinstance(reason, OSError) or isinstance(reason, socket.gaierror)):
@@ -375,10 +566,64 @@ def _start(out: Path, request: HarvestRequest, log: Log) -> tuple[HarvestState, 
     return state, written_ids(out), True
 
 
-def _progress(state: HarvestState) -> str:
+def _progress(state: HarvestState, page: Page) -> str:
     total = f" of {state.complete_size:,} listed" if state.complete_size else ""
     skipped = f", {state.deleted:,} deleted skipped" if state.deleted else ""
-    return f"  {state.records:,} records{total}{skipped} ({state.pages:,} pages)"
+    position = ""
+    if page.cursor is not None and page.token is not None:
+        position = f", list position {page.cursor + len(page.papers) + page.deleted:,}"
+    return f"  {state.records:,} records{total}{skipped} ({state.pages:,} pages{position})"
+
+
+class _Seen:
+    """What this run has met: ids written before the current list started, and what the list brought."""
+
+    def __init__(self, written: set[str]) -> None:
+        self.before = written  # written before this list started and not met in it yet
+        self.papers: set[str] = set()  # paper ids met in this list (all of them written)
+        self.deleted: set[str] = set()  # deleted records' identifiers met in this list
+        self.tokens: set[str] = set()  # resumption tokens asked for in this list
+        self.idle_pages = 0  # pages in a row that brought nothing not met before in this list
+
+    def new_list(self) -> None:
+        """The list is asked for again from its start: what it brought so far counts as written before."""
+        self.before |= self.papers
+        self.papers, self.deleted, self.tokens, self.idle_pages = set(), set(), set(), 0
+
+    def take(self, page: Page) -> list[dict]:
+        """The page's papers not written yet; counts the page as idle when nothing in it is new to this list."""
+        fresh, new = [], 0
+        for paper in page.papers:
+            paper_id = paper["id"]
+            if paper_id in self.papers:
+                continue
+            self.papers.add(paper_id)
+            new += 1
+            if paper_id in self.before:
+                self.before.discard(paper_id)
+                continue
+            fresh.append(paper)
+        for identifier in page.deleted_ids:
+            if identifier not in self.deleted:
+                self.deleted.add(identifier)
+                new += 1
+        self.idle_pages = 0 if new else self.idle_pages + 1
+        return fresh
+
+
+def _check_moving_on(endpoint: str, token: str, seen: _Seen, state: HarvestState) -> None:
+    """End the run when the list goes round in circles; the page is saved, so a rerun asks for `token`."""
+    kept = f"the {state.records:,} papers so far are kept; run the same command later to try again from that token"
+    if token in seen.tokens:
+        raise HarvestError(
+            f"{endpoint} sent the resumption token {_token_shown(token)} again (already used in this list), "
+            f"so the list would never end; {kept}"
+        )
+    if seen.idle_pages >= MAX_PAGES_WITHOUT_NEW:
+        raise HarvestError(
+            f"{endpoint} sent {seen.idle_pages} pages in a row with no new record (last resumption token "
+            f"{_token_shown(token)}), so the list is not moving on; {kept}"
+        )
 
 
 def harvest(out: str | Path, request: HarvestRequest, client: Client | None = None, log: Log = print) -> HarvestReport:
@@ -404,25 +649,25 @@ def _harvest_locked(out: Path, request: HarvestRequest, client: Client, log: Log
     after = f" after {len(ids):,} records" if resumed else ""
     log(f"{'continuing' if resumed else 'harvesting'} {request.describe()} into {out}{after}")
     params = {"verb": "ListRecords", "resumptionToken": state.token} if state.token else request.first_params()
+    seen = _Seen(ids)
     while True:
+        if "resumptionToken" in params:
+            seen.tokens.add(params["resumptionToken"])
         try:
             page = client.page(request.endpoint, params)
         except OaiError as exc:
             if exc.code == "badResumptionToken" and "resumptionToken" in params and resumed:
-                log(f"the saved resumption token is no longer valid ({exc}); listing again, skipping the {len(ids):,} papers written")
+                written = len(seen.before) + len(seen.papers)
+                log(f"the saved resumption token is no longer valid ({exc}); listing again, skipping the {written:,} papers written")
                 params, resumed = request.first_params(), False
+                seen.new_list()
                 continue
             raise HarvestError(f"{request.endpoint} returned an OAI-PMH error: {exc}") from exc
-        fresh = []
-        for paper in page.papers:
-            if paper["id"] in ids:
-                state.duplicates += 1
-                continue
-            ids.add(paper["id"])
-            fresh.append(json.dumps(paper, ensure_ascii=False) + "\n")
+        fresh = seen.take(page)
+        state.duplicates += len(page.papers) - len(fresh)
         if fresh:
             with open(out, "ab") as handle:
-                handle.write("".join(fresh).encode("utf-8"))
+                handle.write("".join(json.dumps(paper, ensure_ascii=False) + "\n" for paper in fresh).encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
         state.output_bytes = out.stat().st_size
@@ -433,9 +678,10 @@ def _harvest_locked(out: Path, request: HarvestRequest, client: Client, log: Log
         state.token = page.token
         state.complete = page.token is None
         save_state(out, state)
-        log(_progress(state))
+        log(_progress(state, page))
         if state.complete:
             break
+        _check_moving_on(request.endpoint, page.token, seen, state)
         params = {"verb": "ListRecords", "resumptionToken": page.token}
     if state.records == 0:
         log(f"no records match {request.describe()}")

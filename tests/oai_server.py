@@ -1,6 +1,8 @@
 """A small OAI-PMH data provider on 127.0.0.1 for the harvester's tests: paged ListRecords in the arXiv
 metadata format with resumption tokens, and faults on request (503 with Retry-After, 500, a malformed
-page, an error response, an expired token, a slow page)."""
+page, an error response, an expired token, a slow page) and misbehaviours a harvest must survive: a
+repeated resumption token, pages that never advance, an endless body, a server that trickles a byte
+at a time, nonsense completeListSize and cursor attributes."""
 
 from __future__ import annotations
 
@@ -62,14 +64,35 @@ class Provider:
     page_delay: float = 0.0
     retry_after: str = "1"
     requests: list[dict] = field(default_factory=list)
+    # the page at this cursor answers with the very token that asked for it, so the list never moves on
+    repeat_token_at: int | None = None
+    # the page at this cursor answers with a new token each time that names the same cursor again:
+    # the same records (or, with `stall_empty`, no records at all) under ever fresh tokens
+    stall_at: int | None = None
+    stall_empty: bool = False
+    # from request number `misbehave_from` on, every answer misbehaves at the HTTP level:
+    # "endless" (a 200 whose body never ends, close-delimited), "endless-chunked" (chunked, never a last
+    # chunk), "endless-length" (a Content-Length of a terabyte, then an endless body),
+    # "trickle-body" (headers, then one byte of body every `trickle_interval` s), "trickle-headers"
+    # (the status line and an endless header, one byte every `trickle_interval` s), "endless-redirect"
+    # (a 302 to the same query under /moved, with an endless body; /moved answers as usual)
+    misbehaviour: str | None = None
+    misbehave_from: int = 1
+    trickle_interval: float = 0.5
+    # when set, the text of every resumptionToken's completeListSize / cursor attribute
+    list_size_text: str | None = None
+    cursor_text: str | None = None
 
     def expire_tokens(self) -> None:
         """Make every resumption token issued so far invalid, as a server restart or timeout would."""
         self.generation += 1
 
     def heal(self) -> None:
-        """Stop serving the broken page."""
+        """Stop serving the broken page and stop every misbehaviour."""
         self.broken_cursor = None
+        self.repeat_token_at = None
+        self.stall_at = None
+        self.misbehaviour = None
 
 
 def _header(paper: Paper) -> str:
@@ -112,8 +135,15 @@ def _error(code: str, text: str) -> bytes:
     return _envelope(f"<error code='{code}'>{escape(text)}</error>")
 
 
+def _endless_block(papers: list[Paper]) -> bytes:
+    """About 64 KB of records, repeated without end by the endless answers."""
+    records = "".join(_record(paper) for paper in papers[:3]).encode()
+    return records * (65536 // len(records) + 1)
+
+
 class _Handler(BaseHTTPRequestHandler):
     provider: Provider
+    server: _QuietServer
 
     def log_message(self, format: str, *args: object) -> None:
         return
@@ -127,11 +157,47 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _misbehave(self, kind: str) -> None:
+        """Answer in one of the ways a harvest must not hang on or fill its memory with, until the client leaves."""
+        p, stopping = self.provider, self.server.stopping
+        self.close_connection = True
+        head = _envelope("<ListRecords>").removesuffix(b"</OAI-PMH>")
+        try:
+            if kind.startswith("trickle"):
+                if kind == "trickle-body":
+                    self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 1000000\r\n\r\n")
+                    endless = head + _endless_block(p.papers)
+                else:
+                    endless = b"HTTP/1.0 200 OK\r\nX-Slow: " + b"x" * 1_000_000
+                for position in range(len(endless)):
+                    if stopping.wait(p.trickle_interval):
+                        return
+                    self.wfile.write(endless[position : position + 1])
+                return
+            block = _endless_block(p.papers)
+            if kind == "endless-redirect":
+                query = self.path.partition("?")[2]
+                self.wfile.write(b"HTTP/1.0 302 Found\r\nLocation: /moved?" + query.encode() + b"\r\n\r\n")
+            elif kind == "endless-chunked":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n")
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(head), head))
+                block = b"%x\r\n%s\r\n" % (len(block), block)
+            else:
+                length = b"Content-Length: 1000000000000\r\n" if kind == "endless-length" else b""
+                self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n" + length + b"\r\n" + head)
+            while not stopping.is_set():
+                self.wfile.write(block)
+        except OSError:
+            return  # the client hung up: what a harvest should do
+
     def do_GET(self) -> None:
         p = self.provider
         query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
         p.requests.append({"time": time.monotonic(), "query": query, "agent": self.headers.get("User-Agent", "")})
         number = len(p.requests)
+        if p.misbehaviour and number >= p.misbehave_from and not self.path.startswith("/moved"):
+            self._misbehave(p.misbehaviour)
+            return
         fault = p.faults.get(number)
         if fault == "503":
             self._send(503, b"busy", {"Retry-After": p.retry_after})
@@ -158,7 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
         token = query.get("resumptionToken")
         if token is not None:
             parts = token.split("|")
-            if len(parts) != 5 or parts[0] != f"g{p.generation}":
+            if len(parts) not in (5, 6) or parts[0] != f"g{p.generation}":
                 self._send(200, _error("badResumptionToken", "the token has expired"))
                 return
             set_spec, since, until, cursor = parts[1], parts[2], parts[3], int(parts[4])
@@ -186,12 +252,22 @@ class _Handler(BaseHTTPRequestHandler):
         page = chosen[cursor : cursor + p.page_size]
         following = cursor + p.page_size
         token_text = f"g{p.generation}|{set_spec}|{since}|{until}|{following}" if following < len(chosen) else ""
+        if cursor == p.repeat_token_at and token is not None:
+            token_text = token
+        if cursor == p.stall_at:
+            token_text = f"g{p.generation}|{set_spec}|{since}|{until}|{cursor}|{number}"
+            page = [] if p.stall_empty else page
         records = "".join(_record(paper) for paper in page)
-        resumption = f"<resumptionToken cursor='{cursor}' completeListSize='{len(chosen)}'>{token_text}</resumptionToken>"
+        size = escape(p.list_size_text if p.list_size_text is not None else str(len(chosen)), {"'": "&apos;"})
+        at = escape(p.cursor_text if p.cursor_text is not None else str(cursor), {"'": "&apos;"})
+        resumption = f"<resumptionToken cursor='{at}' completeListSize='{size}'>{token_text}</resumptionToken>"
         self._send(200, _envelope(f"<ListRecords>{records}{resumption}</ListRecords>"))
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # set when the server shuts down, so that endless and trickling answers stop
+    stopping: threading.Event
+
     def handle_error(self, request: object, client_address: object) -> None:
         return  # a harvester killed mid-response is part of the tests
 
@@ -203,6 +279,7 @@ class OaiServer:
         handler = type("Handler", (_Handler,), {"provider": provider})
         self.provider = provider
         self.httpd = _QuietServer(("127.0.0.1", 0), handler)
+        self.httpd.stopping = threading.Event()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/oai"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -211,5 +288,6 @@ class OaiServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.httpd.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -9,12 +10,16 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from lib.cli import main
 from lib.harvest import (
+    DEFAULT_TIMEOUT,
+    MAX_PAGES_WITHOUT_NEW,
+    MAX_RESPONSE_BYTES,
     Client,
     HarvestError,
     HarvestRequest,
@@ -28,8 +33,14 @@ from lib.reading import read_papers
 from tests.oai_server import OaiServer, Provider, make_papers
 
 ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+# A misbehaving server must not make a harvest run longer or grow larger than this; past either the
+# harvest is killed and the test fails (it would otherwise hang the suite or fill the machine's memory).
+GUARD_SECONDS = 25.0
+GUARD_RSS_MB = 1000
 
 
+# The harvest function with a short whole-request deadline (the command line keeps the default one).
 def quick_client(log: list[str] | None = None, delay: float = 0.0, retries: int = 3) -> Client:
     sink = log if log is not None else []
     return Client(delay=delay, retries=retries, backoff_first=0.05, log=sink.append)
@@ -250,3 +261,214 @@ def test_two_harvests_into_one_file_cannot_run_at_once(tmp_path: Path) -> None:
         with pytest.raises(HarvestError, match="another harvest"):
             harvest(out, HarvestRequest("http://127.0.0.1:9/oai"), quick_client(), lambda _: None)
     assert not out.exists()
+
+
+@dataclass
+class Guarded:
+    """How a guarded run ended: exit code (None when the guard killed it), why it was killed, peak memory."""
+
+    code: int | None
+    killed: str | None
+    seconds: float
+    peak_mb: float
+    stderr: str
+
+
+def run_guarded(arguments: list[str], tmp_path: Path, seconds: float = GUARD_SECONDS, rss_mb: float = GUARD_RSS_MB) -> Guarded:
+    """Run Python with these arguments; kill it past `seconds` or `rss_mb` of resident memory."""
+    err_path = tmp_path / f"stderr-{time.monotonic_ns()}.txt"
+    started = time.monotonic()
+    with open(err_path, "wb") as err:
+        process = subprocess.Popen([sys.executable, *arguments], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=err)
+    killed, status, usage = None, None, None
+    while status is None:
+        pid, status_now, usage_now = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            status, usage = status_now, usage_now
+            break
+        rss = 0
+        with contextlib.suppress(OSError):
+            status_text = Path(f"/proc/{process.pid}/status").read_text()
+            rss = next((int(line.split()[1]) for line in status_text.splitlines() if line.startswith("VmRSS:")), 0)
+        if killed is None and rss > rss_mb * 1024:
+            killed = f"memory: {rss / 1024:.0f} MB resident"
+        elif killed is None and time.monotonic() - started > seconds:
+            killed = f"time: still running after {seconds:.0f} s"
+        if killed:
+            os.kill(process.pid, signal.SIGKILL)
+            _, status, usage = os.wait4(process.pid, 0)
+            break
+        time.sleep(0.02)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    code = None if killed else process.returncode
+    return Guarded(code, killed, time.monotonic() - started, usage.ru_maxrss / 1024, err_path.read_text(encoding="utf-8", errors="replace"))
+
+
+def harvest_command(out: Path, url: str, *extra: str) -> list[str]:
+    return ["-m", "lib", "harvest", "--out", str(out), "--endpoint", url, "--delay", "0", "--retries", "1", *extra]
+
+
+def assert_ended_with_one_error_line(run: Guarded, *words: str) -> str:
+    assert run.killed is None, f"the harvest had to be killed ({run.killed}); stderr ends: {run.stderr[-500:]}"
+    assert run.code == 1, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in run.stderr, run.stderr
+    for word in words:
+        assert word in errors[0], errors[0]
+    return errors[0]
+
+
+def test_a_repeated_resumption_token_ends_the_run_naming_it_and_a_rerun_continues(tmp_path: Path) -> None:
+    papers = make_papers(30)
+    provider = Provider(papers, page_size=5, repeat_token_at=10)
+    out = tmp_path / "loop.jsonl"
+    with OaiServer(provider) as server:
+        run = run_guarded(harvest_command(out, server.url), tmp_path)
+        line = assert_ended_with_one_error_line(run, "g0||||10", "again")
+        assert len(provider.requests) == 3, "the run stopped at the first repeat"
+        assert [p["id"] for p in lines_of(out)] == expected_ids(papers)[:15]
+        assert load_state(out).token == "g0||||10" and not load_state(out).complete
+        again = run_guarded(harvest_command(out, server.url), tmp_path)
+        assert assert_ended_with_one_error_line(again, "g0||||10") == line, "a rerun against the same server says the same"
+        assert len(provider.requests) == 4, "the rerun asked for the token once"
+        provider.heal()
+        done = run_guarded(harvest_command(out, server.url), tmp_path)
+    assert done.code == 0, done.stderr
+    assert [p["id"] for p in lines_of(out)] == expected_ids(papers)
+    assert load_state(out).complete
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["same-records", "no-records"])
+def test_pages_that_bring_no_new_record_end_the_run_and_a_rerun_continues(tmp_path: Path, empty: bool) -> None:
+    papers = make_papers(30)
+    provider = Provider(papers, page_size=5, stall_at=10, stall_empty=empty)
+    out = tmp_path / "stall.jsonl"
+    with OaiServer(provider) as server:
+        run = run_guarded(harvest_command(out, server.url), tmp_path)
+        line = assert_ended_with_one_error_line(run, "no new record", "g0||||10|")
+        last_token = provider.requests[-1]["query"]["resumptionToken"]
+        assert len(provider.requests) == 2 + MAX_PAGES_WITHOUT_NEW + (0 if empty else 1), "that many pages in a row, no more"
+        assert [p["id"] for p in lines_of(out)] == expected_ids(papers)[: 10 if empty else 15]
+        assert load_state(out).token.startswith("g0||||10|") and load_state(out).token != last_token
+        assert "g0||||10|" in line
+        provider.heal()
+        done = run_guarded(harvest_command(out, server.url), tmp_path)
+    assert done.code == 0, done.stderr
+    assert [p["id"] for p in lines_of(out)] == expected_ids(papers)
+
+
+def test_listing_again_after_an_expired_token_is_not_taken_for_a_stall(tmp_path: Path) -> None:
+    """Relisting from the start brings only records written before, page after page: that is progress."""
+    papers = make_papers(60)
+    provider = Provider(papers, page_size=2, broken_cursor=50)
+    out = tmp_path / "p.jsonl"
+    with OaiServer(provider) as server:
+        with pytest.raises(HarvestError):
+            harvest(out, HarvestRequest(server.url), quick_client(retries=0), lambda _: None)
+        provider.expire_tokens()
+        provider.heal()
+        report = harvest(out, HarvestRequest(server.url), quick_client(), lambda _: None)
+    assert [p["id"] for p in lines_of(out)] == expected_ids(papers)
+    assert report.duplicates == 50
+
+
+@pytest.mark.parametrize("kind", ["endless", "endless-chunked", "endless-length"])
+def test_an_endless_body_is_an_error_read_in_bounded_memory(tmp_path: Path, kind: str) -> None:
+    papers = make_papers(20)
+    provider = Provider(papers, page_size=5, misbehaviour=kind, misbehave_from=3)
+    out = tmp_path / "big.jsonl"
+    with OaiServer(provider) as server:
+        run = run_guarded(harvest_command(out, server.url), tmp_path)
+        assert_ended_with_one_error_line(run, f"{MAX_RESPONSE_BYTES // 2**20} MiB")
+        assert run.peak_mb < 250 + 4 * MAX_RESPONSE_BYTES / 2**20, f"peak {run.peak_mb:.0f} MB resident"
+        assert len(provider.requests) == 3, "a page larger than the cap is not asked for again"
+        assert [p["id"] for p in lines_of(out)] == expected_ids(papers)[:10]
+        assert load_state(out).token == "g0||||10"
+        provider.heal()
+        done = run_guarded(harvest_command(out, server.url), tmp_path)
+    assert done.code == 0, done.stderr
+    assert [p["id"] for p in lines_of(out)] == expected_ids(papers)
+
+
+def test_a_redirect_with_an_endless_body_is_followed_without_reading_it(tmp_path: Path) -> None:
+    papers = make_papers(12)
+    provider = Provider(papers, page_size=5, misbehaviour="endless-redirect", misbehave_from=2)
+    out = tmp_path / "moved.jsonl"
+    with OaiServer(provider) as server:
+        run = run_guarded(harvest_command(out, server.url), tmp_path)
+    assert run.killed is None and run.code == 0, (run.killed, run.stderr[-500:])
+    assert run.peak_mb < 250 + 4 * MAX_RESPONSE_BYTES / 2**20, f"peak {run.peak_mb:.0f} MB resident"
+    assert [p["id"] for p in lines_of(out)] == expected_ids(papers)
+    assert [r["query"].get("resumptionToken") for r in provider.requests][1:] == ["g0||||5", "g0||||5", "g0||||10", "g0||||10"]
+
+
+@pytest.mark.parametrize("kind", ["trickle-body", "trickle-headers"])
+def test_a_trickling_server_meets_the_whole_request_deadline(tmp_path: Path, kind: str) -> None:
+    papers = make_papers(20)
+    provider = Provider(papers, page_size=5, misbehaviour=kind, misbehave_from=2, trickle_interval=0.3)
+    out = tmp_path / "slow.jsonl"
+    with OaiServer(provider) as server:
+        # Without the deadline the trickle lasts until the guard kills the run; with it: two tries of 2 s, a 5 s
+        # backoff and the start-up (10 to 18 s seen here on a loaded machine).
+        run = run_guarded(harvest_command(out, server.url, "--timeout", "2"), tmp_path, seconds=60)
+        assert_ended_with_one_error_line(run, "gave up after 2 tries", "within 2 s", "run the same command again")
+        assert run.seconds < 40
+        assert len(provider.requests) == 3
+        assert [p["id"] for p in lines_of(out)] == expected_ids(papers)[:5]
+        provider.heal()
+        done = run_guarded(harvest_command(out, server.url, "--timeout", "2"), tmp_path)
+    assert done.code == 0, done.stderr
+    assert [p["id"] for p in lines_of(out)] == expected_ids(papers)
+
+
+def test_the_default_deadline_is_a_few_minutes() -> None:
+    assert 60 <= DEFAULT_TIMEOUT <= 600
+    assert Client().timeout == DEFAULT_TIMEOUT
+
+
+@pytest.mark.parametrize(
+    ("attribute", "text"),
+    [
+        ("list_size_text", "lots"),
+        ("list_size_text", "-1"),
+        ("list_size_text", "1e6"),
+        ("list_size_text", "\u00b2"),
+        ("list_size_text", "\u0661\u0662"),
+        ("list_size_text", "9" * 5000),
+        ("list_size_text", "123456789012345678901234567890"),
+        ("cursor_text", "soon"),
+        ("cursor_text", "\u00b2"),
+        ("cursor_text", "9" * 5000),
+        ("cursor_text", "123456789012345678901234567890"),
+    ],
+    ids=lambda value: value if len(value) < 40 else f"{len(value)}-digits",
+)
+def test_a_nonsense_list_size_or_cursor_is_ignored_for_progress(tmp_path: Path, capsys, attribute: str, text: str) -> None:
+    papers = make_papers(12)
+    provider = Provider(papers, page_size=5)
+    setattr(provider, attribute, text)
+    out = tmp_path / "p.jsonl"
+    with OaiServer(provider) as server:
+        code = main(["harvest", "--out", str(out), "--endpoint", server.url, "--delay", "0"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert [p["id"] for p in lines_of(out)] == expected_ids(papers)
+    assert "error" not in err
+    assert "123,456" not in err and "999,999" not in err, "an absurd size is not shown as progress"
+    if attribute == "cursor_text":
+        assert "of 12 listed" in err, "a good list size is still shown"
+
+
+def test_parse_page_keeps_only_plausible_counts() -> None:
+    def page(size: str, cursor: str):
+        return parse_page(
+            b"<OAI-PMH xmlns='http://www.openarchives.org/OAI/2.0/'><ListRecords><resumptionToken "
+            + f"completeListSize='{size}' cursor='{cursor}'>t</resumptionToken></ListRecords></OAI-PMH>".encode()
+        )
+
+    assert (page("2700000", "1000").complete_size, page("2700000", "1000").cursor) == (2_700_000, 1000)
+    assert page(" 42 ", "0").complete_size == 42
+    for nonsense in ("", "x", "-5", "4.5", "1e3", "\u00b2", "\u0661", "9" * 5000, str(10**12)):
+        assert page(nonsense, nonsense).complete_size is None
+        assert page(nonsense, nonsense).cursor is None
+    assert page("10", "50").cursor is None, "a cursor past the list's end is nonsense"
