@@ -1,15 +1,22 @@
-"""Lists of papers as files for a reference manager or a spreadsheet: CSV and BibTeX.
+r"""Lists of papers as files for a reference manager or a spreadsheet: CSV and BibTeX.
 
 BibTeX entries are arXiv-style @misc records (key, title, author, year, eprint, archivePrefix,
 primaryClass, url). Titles keep their LaTeX: text outside math has LaTeX's special characters
-escaped, math (`$...$`) is kept as written, and braces that do not pair up (BibTeX counts every
-brace, escaped or not) become \textbraceleft{} and \textbraceright{}, so every entry stays parseable.
+escaped (unless a backslash already escapes them, as in `\&` or the accent `\~n`), math (`$...$`) is
+kept as written, and braces that do not pair up (BibTeX counts every brace, escaped or not) become
+\textbraceleft{} and \textbraceright{}, so every entry stays parseable.
+
+Author lists are split the way arXiv's are written ("A, B, and C", "A; B", "A and B"), affiliations in
+parentheses dropped (nested ones too), empty parts and parts without a letter dropped, "et al." written as
+BibTeX's "others", "Jr." joined to the name before it, and collaborations, teams and companies kept
+whole in braces, so that BibTeX splits the field into exactly these names and none is empty.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -19,11 +26,28 @@ from lib.text import arxiv_links
 CSV_COLUMNS = ["id", "title", "authors", "categories", "updated", "topic", "url"]
 _MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$)", re.DOTALL)
 _SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-_AUTHOR_SPLIT = re.compile(r"\s*,\s*|\s+and\s+")
+# A special character, or a backslash and the character it escapes (`\&`, the accents `\~` and `\^`, `\\`): kept as written.
+_SPECIAL_OR_ESCAPED = re.compile(r"\\.|[&%#_~^]", re.DOTALL)
+
+_AFFILIATION = re.compile(r"\([^()]*\)")
+# Between names: a comma or semicolon (with an "and" or "&" after it), or a whole-word "and" or "&", in any case.
+_AUTHOR_SPLIT = re.compile(r"\s*[,;]\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+", re.IGNORECASE)
+_EDGE_AND = re.compile(r"^(?:(?:and|&)(?:\s+|$))+|(?:(?:^|\s+)(?:and|&))+$", re.IGNORECASE)
+_ET_AL = re.compile(r"(?:^|\s+)et\.?\s*al\b\.?$|^others$", re.IGNORECASE)
+_FOR_THE = re.compile(r"\s+(?:for|on\s+behalf\s+of)\s+(?=the\s)", re.IGNORECASE)
+_LINEAGE = re.compile(r"(?i:jr|sr)\.?|II|III|IV")
+# A word that makes a name a collaboration, team or company rather than a person: written whole, in braces.
+_GROUP = re.compile(
+    r"\b(?:collaborations?|collaborative|consortium|team|group|inc|ltd|llc|gmbh|corp|corporation|labs?|laborator(?:y|ies)|"
+    r"investigators|initiative|project|committee|organi[sz]ation|institute|university|observatory|survey|alliance|society)\b",
+    re.IGNORECASE,
+)
 
 
 def _balanced(text: str) -> bool:
     """Braces pair up as BibTeX counts them (it ignores backslashes)."""
+    if "{" not in text and "}" not in text:
+        return True
     depth = 0
     for char in text:
         depth += {"{": 1, "}": -1}.get(char, 0)
@@ -40,7 +64,7 @@ def _brace_words(text: str) -> str:
 
 
 def _escape_text(text: str) -> str:
-    escaped = "".join(_SPECIAL.get(char, char) for char in text)
+    escaped = _SPECIAL_OR_ESCAPED.sub(lambda found: _SPECIAL.get(found.group(), found.group()), text)
     return escaped if _balanced(escaped) else _brace_words(escaped)
 
 
@@ -54,10 +78,59 @@ def latex_field(text: object) -> str:
     return value if _balanced(value) else _brace_words(value)
 
 
+class Author(NamedTuple):
+    """One name of an author list: a person (with a lineage such as "Jr." apart) or a group written whole."""
+
+    name: str
+    lineage: str = ""
+    group: bool = False
+
+
+def parse_authors(authors: object) -> tuple[list[Author], bool]:
+    """The names in arXiv's authors string ("A, B, and C"), and whether it ended with "et al."."""
+    text = str(authors or "")
+    count = 1
+    while count:  # innermost first, so "(1 and 2)" inside "((1) CREST, (2) ...)" goes too
+        text, count = _AFFILIATION.subn(" ", text)
+    names: list[Author] = []
+    et_al = False
+    for part in _AUTHOR_SPLIT.split(text):
+        part = part.split("(")[0].replace(")", " ")  # an affiliation that is never closed, a stray parenthesis
+        part = re.sub(r"(?<!\\)~", " ", part)  # LaTeX's unbreakable space; `\~n` is an accent
+        part = _EDGE_AND.sub("", " ".join(part.split())).strip()
+        if _ET_AL.search(part):
+            et_al = True
+            part = _ET_AL.sub("", part).strip()
+        for name in _FOR_THE.split(part):  # "J. Smith for the ATLAS Collaboration": a person and a group
+            if not any(char.isalpha() for char in name):
+                continue
+            if _LINEAGE.fullmatch(name) and names and not names[-1].lineage and not names[-1].group:
+                names[-1] = names[-1]._replace(lineage=name)
+                continue
+            names.append(Author(name, group=bool(_GROUP.search(name))))
+    return names, et_al
+
+
 def authors_list(authors: object) -> list[str]:
-    """The names in arXiv's authors string ("A, B and C"), affiliations in parentheses dropped."""
-    text = re.sub(r"\([^()]*\)", " ", str(authors or ""))
-    return [" ".join(name.split()) for name in _AUTHOR_SPLIT.split(text) if name.strip()]
+    """The names in arXiv's authors string ("A, B, and C"), affiliations in parentheses and "et al." dropped."""
+    return [" ".join(filter(None, (author.name, author.lineage))) for author in parse_authors(authors)[0]]
+
+
+def _bibtex_name(author: Author) -> str:
+    """A name as BibTeX reads it: a group in braces (read as one last name), a lineage as "von Last, Jr., First"."""
+    if author.group:
+        return "{" + latex_field(author.name) + "}"
+    words = author.name.split()
+    if not author.lineage or len(words) < 2:
+        return latex_field(author.name)
+    last = next((i for i in range(1, len(words) - 1) if words[i][:1].islower()), len(words) - 1)
+    return ", ".join(latex_field(" ".join(part)) for part in (words[last:], [author.lineage], words[:last]))
+
+
+def bibtex_authors(authors: object) -> str:
+    """The author field for arXiv's authors string: names joined by "and", "others" last for "et al."; "" for none."""
+    names, et_al = parse_authors(authors)
+    return " and ".join([_bibtex_name(author) for author in names] + ["others"] * (et_al and bool(names)))
 
 
 def paper_year(paper_id: str, update_date: object) -> str:
@@ -76,8 +149,8 @@ def _ascii_word(text: str) -> str:
 
 def citation_key(paper: dict, taken: set[str]) -> str:
     """surnameYEARword, ASCII letters and digits only, made unique with a, b, ... against `taken`."""
-    names = authors_list(paper.get("authors"))
-    surname = _ascii_word(names[0].split()[-1]) if names else ""
+    names = parse_authors(paper.get("authors"))[0]
+    surname = _ascii_word(names[0].name.split()[-1]) if names else ""
     words = [w for w in (_ascii_word(word) for word in _MATH.sub(" ", str(paper.get("title") or "")).split()) if len(w) > 3]
     year = paper_year(str(paper.get("id", "")), paper.get("update_date"))
     base = f"{surname.lower() or 'arxiv'}{year}{words[0].lower() if words else ''}"
@@ -93,9 +166,9 @@ def bibtex_entry(paper: dict, key: str) -> str:
     """One @misc entry for an arXiv paper (eprint and url only for real arXiv ids)."""
     paper_id = str(paper.get("id", ""))
     fields = [("title", "{" + latex_field(paper.get("title")) + "}")]
-    authors = authors_list(paper.get("authors"))
+    authors = bibtex_authors(paper.get("authors"))
     if authors:
-        fields.append(("author", " and ".join(latex_field(name) for name in authors)))
+        fields.append(("author", authors))
     year = paper_year(paper_id, paper.get("update_date"))
     if year:
         fields.append(("year", year))

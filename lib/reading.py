@@ -7,6 +7,10 @@ JSON fields must be strings (or null/absent where optional): a number as a title
 abstract is skipped as "wrong type: <field>", never coerced (a numeric arXiv id has already lost its
 zeros). CSV fields are text, so there only emptiness is checked. A title or abstract longer than
 its cap is kept, cut at a word boundary and counted as truncated.
+
+Lines are read in bounded pieces: a line (a CSV record, which may span lines inside quotes) longer than
+MAX_LINE_BYTES is skipped as "line too long" without ever being held whole, and reading goes on at the
+next line; a corpus-file line longer than MAX_CORPUS_LINE_BYTES stops the read with an InputError naming it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,18 @@ EXAMPLES_PER_REASON = 5
 MAX_ID_LENGTH = 64
 # arXiv caps abstracts at 1,920 characters; anything past ten times that is not an abstract.
 MAX_CHARS = {"title": 2_000, "abstract": 20_000}
+# The longest line of a metadata file (JSON lines; for CSV a record, counted in characters) that is read; longer ones
+# are skipped as "line too long" and never held whole. The longest record of the shared 50,023-paper sample is 12,972
+# bytes (2506.12103, an author list of 11,775 characters); arXiv's longest author lists (about 5,000 names) take about
+# 200 KB with `authors_parsed`. 4 MiB is 20 times that and over 300 times the sample's longest, and costs nothing to hold.
+MAX_LINE_BYTES = 4 << 20
+# The longest corpus-file line (one whole paper, already split into tokens). A 1,000-page book is about 3 MB of text,
+# and arXiv refuses submissions over 50 MB with their figures; 32 MiB is ten times the book. A longer line is not a
+# paper (most likely a file whose newlines were lost) and, as lines pair with metadata rows by position, stops the read.
+MAX_CORPUS_LINE_BYTES = 32 << 20
+# What is read at a time while the rest of a too-long line is discarded.
+DISCARD_CHUNK = 1 << 20
+TOO_LONG = "line too long"
 
 _VERSION_SUFFIX = re.compile(r"v\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -300,9 +316,30 @@ def detect_format(path: Path) -> str:
     raise InputError(f"{path}: unknown format (expected JSON lines or CSV with id,title,abstract)")
 
 
+def _bounded_lines(handle: io.BufferedIOBase, limit: int, discard: bool = True) -> Iterator[tuple[bytes | None, int]]:
+    """Each line of a binary stream (newline kept), or None for a line of more than `limit` bytes before its newline,
+    whose rest is read and dropped a chunk at a time (unless not `discard`: then nothing more is read); with the bytes
+    it took. Memory stays within `limit` and a chunk, whatever the length of the line."""
+    while line := handle.readline(limit + 1):
+        size = len(line)
+        if size <= limit or line.endswith(b"\n"):
+            yield line, size
+            continue
+        if not discard:
+            yield None, size
+            return
+        while not line.endswith(b"\n") and (line := handle.readline(DISCARD_CHUNK)):
+            size += len(line)
+        yield None, size
+
+
 def _jsonl_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tuple[int, object]]:
-    for number, line in enumerate(handle, start=1):
-        report.bytes_read += len(line)
+    for number, (line, size) in enumerate(_bounded_lines(handle, MAX_LINE_BYTES), start=1):
+        report.bytes_read += size
+        if line is None:
+            report.records += 1
+            report.skip(TOO_LONG, number)
+            continue
         if not line.strip():
             continue
         try:
@@ -318,21 +355,98 @@ def _jsonl_records(handle: io.BufferedIOBase, report: ReadReport) -> Iterator[tu
         yield number, record
 
 
+def _csv_state(text: str, state: str) -> str:
+    """The csv module's reader state (default dialect) after `text`, as far as quoting goes: at the "start" of a field,
+    in an unquoted "field", "quoted", or just after a "quote" inside a quoted field. It jumps from quote to quote inside
+    quoted fields and from comma to comma outside them, so it costs a step per field, not per character."""
+    if state != "quoted" and '"' not in text:
+        return state if not text else "start" if text.endswith(",") else "field"
+    i, end = 0, len(text)
+    while i < end:
+        if state == "quoted":
+            i = text.find('"', i) + 1
+            if not i:
+                return "quoted"
+            state = "quote"
+        elif state == "field":
+            i = text.find(",", i) + 1
+            if not i:
+                return "field"
+            state = "start"
+        elif text[i] == '"':  # at the start of a field a quote opens it; right after a quote, it is an escaped quote
+            state, i = "quoted", i + 1
+        elif state == "quote" and text[i] == ",":
+            state, i = "start", i + 1
+        else:  # anything else makes an unquoted field (after a closing quote too, as the csv module reads it)
+            state = "field"
+    return state
+
+
+def _csv_raw_records(text: io.TextIOWrapper, limit: int) -> Iterator[tuple[int, int, list[str] | None]]:
+    """Each CSV record as its lines (several when a quoted field holds line ends) with its first and last line numbers,
+    or None instead of the lines for a record of more than `limit` characters (its last line end not counted), which is
+    read to its end a chunk at a time and dropped. Lines end at \\n, \\r or \\r\\n, as the csv module counts them."""
+    number, split_crlf = 0, False
+    while True:
+        lines: list[str] | None = []
+        size, state, first, read = 0, "start", number + 1, False
+        while line := text.readline(request := max(1, limit + 2 - size) if lines is not None else DISCARD_CHUNK):
+            if split_crlf and line == "\n":  # the rest of a \r\n that the size asked for cut in two: not a line of its own
+                split_crlf = False
+                if lines:
+                    lines[-1] += line
+                continue
+            split_crlf = len(line) == request and line.endswith("\r")
+            read = True
+            ended = line.endswith(("\n", "\r"))
+            number += ended
+            state = _csv_state(line, state)
+            if lines is not None:
+                if size + len(line.rstrip("\r\n")) > limit:
+                    lines = None
+                else:
+                    lines.append(line)
+                    size += len(line)
+            if ended and state != "quoted":
+                break
+        if not read:
+            return
+        if not line and not ended:
+            number += 1  # the file's last line has no line end
+        yield first, number, lines
+        if not line:
+            return
+
+
 def _csv_records(handle: io.BufferedIOBase, report: ReadReport, required: tuple[str, ...] = REQUIRED) -> Iterator[tuple[int, object]]:
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.DictReader(text)
-    columns = [name.strip().lower() for name in reader.fieldnames or []]
-    reader.fieldnames = columns
+    records = _csv_raw_records(text, MAX_LINE_BYTES)
+    columns: list[str] = []
+    for first, _, lines in records:
+        if lines is None:
+            raise InputError(f"CSV header at line {first}: {TOO_LONG} (over {MAX_LINE_BYTES:,} characters)")
+        header = next(csv.reader(lines), [])
+        if header:
+            columns = [name.strip().lower() for name in header]
+            break
     missing = [name for name in required if name not in columns]
     if missing:
         raise InputError(f"CSV lacks required column(s) {', '.join(missing)}; found: {', '.join(columns) or 'none'}")
-    for row in reader:
+    for first, last, lines in records:
         report.bytes_read = handle.tell()
-        if None in row:
+        if lines is None:
             report.records += 1
-            report.skip("too many CSV fields", reader.line_num)
+            report.skip(TOO_LONG, first)
             continue
-        yield reader.line_num, {name: row.get(name) for name in FIELDS if row.get(name) is not None}
+        for row in csv.reader(lines):
+            if not row:
+                continue  # a blank line
+            if len(row) > len(columns):
+                report.records += 1
+                report.skip("too many CSV fields", last)
+                continue
+            fields = dict(zip(columns, row, strict=False))
+            yield last, {name: fields[name] for name in FIELDS if name in fields}
 
 
 def read_papers(
@@ -391,6 +505,8 @@ class _PairedReport(ReadReport):
 
     def skip(self, reason: str, line: int) -> None:
         """Fail on the first unusable row, naming the file and the line."""
+        if reason == TOO_LONG:
+            reason += f" (over {MAX_LINE_BYTES:,} bytes)"
         raise InputError(f"metadata {self.path}, line {line}: {reason}; {PAIRING}")
 
 
@@ -477,7 +593,11 @@ class _HashingReader(io.RawIOBase):
 
 def corpus_lines(path: str | Path, report: CorpusFileReport) -> Iterator[str]:
     """Each line of a corpus file (gzip when named .gz) as text without its newline, streamed; read to the end,
-    the report holds the line count, the byte count and the sha256 of the file, so a many-GB file is read once."""
+    the report holds the line count, the byte count and the sha256 of the file, so a many-GB file is read once.
+
+    A line of more than MAX_CORPUS_LINE_BYTES is an InputError naming it, read no further than the cap: skipping it
+    would pair every later line with the wrong metadata row, and cutting it would keep a "paper" that is most likely
+    many papers whose newlines were lost."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"corpus file not found or not a file: {path}")
@@ -491,8 +611,13 @@ def corpus_lines(path: str | Path, report: CorpusFileReport) -> Iterator[str]:
         hashing = _HashingReader(raw)
         stream = gzip.GzipFile(fileobj=hashing, mode="rb") if compressed else io.BufferedReader(hashing, buffer_size=1 << 20)
         try:
-            for line in stream:
+            for line, _ in _bounded_lines(stream, MAX_CORPUS_LINE_BYTES, discard=False):
                 report.lines += 1
+                if line is None:
+                    raise InputError(
+                        f"corpus file {path}, line {report.lines}: {TOO_LONG} (over {MAX_CORPUS_LINE_BYTES:,} bytes); a corpus line "
+                        "is one paper, and skipping it would pair every later line with the wrong metadata row"
+                    )
                 yield (line[:-1] if line.endswith(b"\n") else line).decode("utf-8", errors="replace")
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise InputError(

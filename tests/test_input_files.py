@@ -304,3 +304,19 @@ def test_a_hostile_truncated_gzip_builds_from_its_usable_records(demo_corpus: Pa
     assert re.search(rf"skipped \(bad\)\s+{sum(HOSTILE_SKIPS.values())}\n", printed.out)
     assert printed.out.strip().endswith(f"wrote {out}")
     assert [p.name for p in out.parent.iterdir()] == ["hostile"]
+
+
+def test_a_file_of_one_huge_line_exits_1_naming_the_line_too_long_and_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "huge.jsonl.gz"
+    block = b" " * ONE_MB
+    with gzip.open(source, "wb", compresslevel=1) as out:  # 200 MB of spaces and no newline, written a megabyte at a time
+        for _ in range(200):
+            out.write(block)
+    out = tmp_path / "models" / "x"
+    args = [PYTHON, "-m", "lib", "build", "--input", str(source), "--out", str(out)]
+    result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [result.stderr.strip().splitlines()[-1]]
+    assert errors[0].startswith(f"error: no usable papers in {source} (1 record read; skipped: 1 line too long (first at line 1))")
+    assert not out.exists() and (not out.parent.exists() or not list(out.parent.iterdir()))

@@ -1,10 +1,21 @@
+import csv
 import gzip
+import io
 import json
+import re
+import subprocess
+from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from lib.reading import Filters, InputError, normalize_id, read_papers
-from tests.conftest import paper, write_jsonl
+from lib import reading
+from lib.reading import Filters, InputError, normalize_id, read_paired_metadata, read_papers
+from tests.conftest import PYTHON, ROOT, paper, write_jsonl
+
+ONE_MB = 1 << 20
 
 
 def test_reads_plain_and_gzip_json_lines(tmp_path) -> None:
@@ -178,3 +189,193 @@ def test_gzip_json_lines_with_utf8_and_latex(tmp_path) -> None:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     frame = read_papers(path)[0].to_frame()
     assert frame.loc[0, "title"] == "Über $\\mathbb{Z}_2$ Topologie"
+
+
+# Lines longer than the cap: skipped and counted without ever being held whole ---------------------
+
+HUGE = 200 * ONE_MB
+# What a read may add to a process's peak memory whatever its lines' lengths: the line cap, a chunk, buffers.
+MEMORY_BOUND = 64 * ONE_MB
+MEASURE = """
+import json, sys
+import pandas, pyarrow
+from lib import reading
+
+def memory(field):  # this process's resident memory (VmRSS) or its peak (VmHWM; unlike ru_maxrss, not inherited at exec)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith(field + ":"))
+
+before = memory("VmRSS")
+kind, path = sys.argv[1], sys.argv[2]
+result = {}
+try:
+    if kind == "papers":
+        table, report = reading.read_papers(path)
+        result = {"kept": list(table.to_frame()["id"]), "skipped": dict(report.skipped), "examples": report.examples}
+    else:
+        report = reading.CorpusFileReport()
+        result = {"lines": sum(1 for _ in reading.corpus_lines(path, report))}
+except reading.InputError as exc:
+    result = {"error": str(exc)}
+result["growth"] = memory("VmHWM") - before
+print(json.dumps(result))
+"""
+
+
+def write_huge_line(path: Path, size: int, before: list[bytes] | None = None, after: list[bytes] | None = None, fill: bytes = b" ") -> Path:
+    """Lines before, one line of `size` bytes written a megabyte at a time (never held whole), lines after; gzip if named .gz."""
+    block = (fill * (ONE_MB // len(fill) + 1))[:ONE_MB]
+    with gzip.open(path, "wb", compresslevel=1) if path.suffix == ".gz" else open(path, "wb") as out:
+        for line in before or []:
+            out.write(line + b"\n")
+        for _ in range(size // ONE_MB):
+            out.write(block)
+        out.write(block[: size % ONE_MB] + b"\n")
+        for line in after or []:
+            out.write(line + b"\n")
+    return path
+
+
+def measured_read(kind: str, path: Path) -> dict:
+    """Read in a fresh process; its result and how much the read raised the process's peak memory (bytes)."""
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("peak memory is read from /proc/self/status (Linux)")
+    done = subprocess.run([PYTHON, "-c", MEASURE, kind, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def record(i: int) -> bytes:
+    return json.dumps(paper(i)).encode()
+
+
+def csv_row(i: int) -> bytes:
+    return f'{paper(i)["id"]},"{paper(i)["title"]}",{paper(i)["abstract"]}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "row"),
+    [("huge.jsonl.gz", [], record), ("huge.jsonl", [], record), ("huge.csv.gz", [b"id,title,abstract"], csv_row)],
+)
+def test_a_200_mb_line_is_skipped_as_too_long_in_bounded_memory(tmp_path: Path, name: str, head: list[bytes], row) -> None:
+    path = write_huge_line(tmp_path / name, HUGE, before=[*head, row(1)], after=[row(3), row(4)])
+    result = measured_read("papers", path)
+    assert result["growth"] < MEMORY_BOUND, (
+        f"reading a {HUGE / ONE_MB:.0f} MB line raised peak memory by {result['growth'] / ONE_MB:.0f} MB"
+    )
+    line = len(head) + 2
+    assert result["skipped"] == {"line too long": 1} and result["examples"] == {"line too long": [line]}
+    assert result["kept"] == ["2401.00001", "2401.00003", "2401.00004"]
+
+
+def test_the_line_cap_is_inclusive_and_reading_goes_on_after_a_long_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 1000)
+    exact = json.dumps(paper(2, abstract="x")).encode()
+    exact = exact[:-1] + b" " * (1000 - len(exact)) + b"}"
+    lines = [record(1), exact, exact[:-1] + b" }", record(4), b"{" + b'"' * 5000, b"", record(7)]
+    path = tmp_path / "cap.jsonl"
+    path.write_bytes(b"\n".join(lines))  # the last line has no newline
+    table, report = read_papers(path)
+    assert list(table.to_frame()["id"]) == ["2401.00001", "2401.00002", "2401.00004", "2401.00007"]
+    assert report.skipped == {"line too long": 2} and report.examples["line too long"] == [3, 5]
+    assert report.records == 6 and report.bytes_read == path.stat().st_size
+
+
+def test_a_csv_record_longer_than_the_cap_is_skipped_even_when_quoted_over_many_lines(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 1000)
+    path = tmp_path / "cap.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfid,title,abstract\r\n"
+        + csv_row(1)
+        + b"\r\n"
+        + b'2401.00002,"A title","'
+        + b"many short lines\n" * 200  # one quoted field of 3,400 bytes
+        + b'"\n'
+        + csv_row(3)
+        + b"\n2401.00004,"
+        + b"x" * 2000
+        + b",abstract\n"
+        + csv_row(5)
+        + b"\r"  # a bare carriage return ends a row too
+        + csv_row(6)
+        + b"\n"
+    )
+    table, report = read_papers(path)
+    assert list(table.to_frame()["id"]) == ["2401.00001", "2401.00003", "2401.00005", "2401.00006"]
+    assert report.skipped == {"line too long": 2}
+    assert report.examples["line too long"] == [3, 205]  # where each too-long record starts
+
+
+def test_a_csv_header_longer_than_the_cap_is_an_input_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 1000)
+    path = tmp_path / "header.csv"
+    path.write_bytes(b"id,title,abstract," + b"x" * 2000 + b"\n" + csv_row(1) + b"\n")
+    with pytest.raises(InputError, match="line 1: line too long"):
+        read_papers(path)
+
+
+def test_paired_metadata_with_a_too_long_row_is_an_error_naming_the_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 1000)
+    path = write_jsonl(tmp_path / "meta.jsonl", [paper(1), paper(2, title="long " * 300), paper(3)])
+    with pytest.raises(InputError, match=rf"metadata {re.escape(str(path))}, line 2: line too long \(over 1,000 bytes\)"):
+        read_paired_metadata(path)
+
+
+def test_a_corpus_line_longer_than_its_cap_stops_the_read_naming_the_line_in_bounded_memory(tmp_path: Path) -> None:
+    size = reading.MAX_CORPUS_LINE_BYTES + HUGE
+    path = write_huge_line(tmp_path / "corpus.txt.gz", size, before=[b"first paper", b""], after=[b"fourth paper"], fill=b"word ")
+    result = measured_read("corpus", path)
+    cap = f"{reading.MAX_CORPUS_LINE_BYTES:,}"
+    assert result["error"] == (
+        f"corpus file {path}, line 3: line too long (over {cap} bytes); a corpus line is one paper, and skipping it would pair every "
+        "later line with the wrong metadata row"
+    )
+    bound = reading.MAX_CORPUS_LINE_BYTES * 2 + MEMORY_BOUND
+    assert result["growth"] < bound, f"a {size / ONE_MB:.0f} MB corpus line raised peak memory by {result['growth'] / ONE_MB:.0f} MB"
+
+
+def test_a_corpus_line_at_its_cap_is_read_whole(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(reading, "MAX_CORPUS_LINE_BYTES", 1000)
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(b"a " * 500 + b"\n" + b"b" * 1000)
+    report = reading.CorpusFileReport()
+    assert [len(line) for line in reading.corpus_lines(path, report)] == [1000, 1000]
+    assert report.lines == 2 and report.bytes == 2001
+    path.write_bytes(b"a " * 500 + b"\n" + b"b" * 1001)
+    with pytest.raises(InputError, match="line 2: line too long"):
+        list(reading.corpus_lines(path, reading.CorpusFileReport()))
+
+
+CSV_PIECES = ["a", "b c", ",", '"', '""', "\n", "\r", "\r\n", "é", "\x00"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(CSV_PIECES), max_size=40))
+@example(['"', "a", "\n", "b", '"', "x", ",", "c", "\r", "a", '"', "b", "\r\n", '"', "\n"])
+def test_csv_records_under_the_cap_read_exactly_as_the_csv_module_reads_them(pieces: list[str]) -> None:
+    text = "id,title,abstract\n" + "".join(pieces)
+    expected, skipped = [], []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for row in reader:
+        if None in row:
+            skipped.append(reader.line_num)
+        else:
+            expected.append((reader.line_num, {name: value for name, value in row.items() if value is not None}))
+    report = reading.ReadReport()
+    assert list(reading._csv_records(io.BytesIO(text.encode()), report)) == expected
+    assert report.examples.get("too many CSV fields", []) == skipped[: reading.EXAMPLES_PER_REASON]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([*CSV_PIECES, "x" * 30]), max_size=60), st.integers(18, 60))
+@example(["bcdefgh"] * 3 + ["\r\n", "a,b,c"], 20)  # a \r\n that the read of a too-long line cuts in two is still one line end
+def test_csv_records_kept_under_a_small_cap_are_the_csv_modules_records_at_the_same_lines(pieces: list[str], cap: int) -> None:
+    text = "id,title,abstract\n" + "".join(pieces)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    expected = {}
+    for row in reader:
+        if None not in row:
+            expected[reader.line_num] = {name: value for name, value in row.items() if value is not None}
+    with mock.patch.object(reading, "MAX_LINE_BYTES", cap):
+        records = list(reading._csv_records(io.BytesIO(text.encode()), reading.ReadReport()))
+    assert all(expected.get(line) == record for line, record in records)
