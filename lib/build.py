@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lib import modelset
+from lib import doc2vec_files, modelset
 from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.cleaning import tokenize
 from lib.levels import write_levels
@@ -37,6 +37,7 @@ from lib.training import (
     assign_noise,
     by_size,
     cluster_points,
+    distinct_text_rows,
     fit_umap,
     map_sample_rows,
     merge_clusters,
@@ -58,8 +59,6 @@ CORPUS = "corpus.txt"
 ABSTRACTS = "abstracts"
 FULL_TEXT = modelset.FULL_TEXT
 PAIRED_TEXT = "title+full text"
-# Arrays above this many bytes go to their own .npy files, which gensim can memory-map on load.
-GENSIM_SEPARATE_BYTES = 1024
 
 
 # Papers whose texts are joined at a time while the corpus and the BM25 index are written.
@@ -133,9 +132,24 @@ def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
         raise InputError(f"corpus file not found or not a file: {options.corpus_file}")
     if paired:
         options = replace(options, params=replace(options.params, text=PAIRED_TEXT))
+    modelset.check_build_target(options.out, [options.input] + ([options.corpus_file] if paired else []))
+    with modelset.build_lock(options.out):
+        for leftover in modelset.clean_leftovers(options.out):
+            log(f"removed leftovers of an interrupted build: {leftover}")
+        # Made before reading, so that a folder the build cannot write to fails now, not after hours of training.
+        staging = modelset.staging_dir(options.out)
+        try:
+            manifest = _read_train_and_write(options, staging, log)
+            modelset.commit(staging, options.out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return manifest
+
+
+def _read_train_and_write(options: BuildOptions, staging: Path, log: Log) -> dict:
     stages = StageRecorder(on_done=lambda r: log(f"  {r.name} done in {r.seconds:.1f}s (peak {r.peak_rss_mb:,.0f} MB)"))
-    for leftover in modelset.clean_leftovers(options.out):
-        log(f"removed leftovers of an interrupted build: {leftover}")
+    paired = options.corpus_file is not None
     keep = None
     with stages.stage("read"):
         log(f"reading {options.input}")
@@ -152,14 +166,7 @@ def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
         input_sha = modelset.sha256_file(options.input)
     for line in describe_read(report):
         log(line)
-    staging = modelset.staging_dir(options.out)
-    try:
-        manifest = _train_and_write(options, papers, report, input_sha, staging, stages, log, keep)
-        modelset.commit(staging, options.out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return manifest
+    return _train_and_write(options, papers, report, input_sha, staging, stages, log, keep)
 
 
 def _document_texts(papers, text: str, separator: str = " \n ", block: int = TEXT_BLOCK) -> Iterator[str]:
@@ -229,7 +236,7 @@ def _train_and_write(
     with stages.stage("doc2vec"):
         log(f"training Doc2Vec on {n_docs:,} papers ({params.doc2vec.epochs} epochs, {workers} workers)")
         model = train_doc2vec(corpus, n_docs, params.doc2vec, workers, params.seed, log)
-        model.save(str(staging / modelset.DOC2VEC), sep_limit=GENSIM_SEPARATE_BYTES)
+        doc2vec_files.save(model, staging)
         vectors = unit_rows(model.dv.vectors)
         vocabulary = len(model.wv)
         del model
@@ -246,20 +253,25 @@ def _train_and_write(
             lexical = build_index(line.split() for line in _lines(corpus))
         lexical.save(staging)
     with stages.stage("umap"):
-        sample = map_sample_rows(n_docs, params.topics.map_sample, params.seed)
+        distinct = distinct_text_rows(corpus)
+        copies = n_docs - len(distinct)
+        if len(distinct) < MIN_PAPERS:
+            raise BuildError(f"only {len(distinct)} distinct texts among {n_docs:,} papers; a model set needs at least {MIN_PAPERS}")
+        sample = map_sample_rows(n_docs, params.topics.map_sample, params.seed, distinct)
         features = topic_features(vectors, lexical, params.topics, params.seed, fit_rows=sample)
         del vectors, lexical  # saved already; the map needs only the features from here on
         fitted = features if sample is None else features[sample]
         scope = f"a sample of {len(fitted):,} of {n_docs:,} papers" if sample is not None else f"{n_docs:,} papers"
+        if copies:
+            scope += f" ({copies:,} repeat an earlier paper's text: placed, not fitted)"
         log(f"UMAP: {scope} ({params.topics.features}, {features.shape[1]}-D) to 2-D (n_neighbors={params.umap.n_neighbors})")
-        neighbours = None
-        if params.topics.min_agreement > 0 or sample is not None:
-            neighbours = nearest_neighbours(fitted, max(params.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), params.seed)
-        coords = fit_umap(fitted, params.umap, 2, params.seed, verbose=False, neighbours=neighbours)
+        # Found once for both UMAP fits, the agreement check and placing; UMAP would find them itself otherwise.
+        neighbours = nearest_neighbours(fitted, max(params.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), params.seed)
+        coords = fit_umap(fitted, params.umap, 2, params.seed, verbose=False, neighbours=neighbours, log=log)
         space = coords
         if params.umap.cluster_dims > 2:
             log(f"UMAP: {params.umap.cluster_dims}-D space for clustering")
-            space = fit_umap(fitted, params.umap, params.umap.cluster_dims, params.seed, verbose=False, neighbours=neighbours)
+            space = fit_umap(fitted, params.umap, params.umap.cluster_dims, params.seed, verbose=False, neighbours=neighbours, log=log)
     with stages.stage("hdbscan"):
         log(f"HDBSCAN: clustering {len(fitted):,} points (min_cluster_size={params.hdbscan.cluster_size(len(fitted))})")
         labels = cluster_points(space, params.hdbscan, workers)
@@ -267,13 +279,13 @@ def _train_and_write(
         if params.hdbscan.assign_noise:
             labels = assign_noise(space, labels)
         labels = merge_clusters(fitted, labels, params.topics.merge_distance)
-        if neighbours is not None:
+        if params.topics.min_agreement > 0:
             nearest = neighbours.indices[:, : AGREEMENT_NEIGHBOURS + 1]
             labels = unsettle(labels, nearest, params.topics.min_agreement, params.topics.max_unclustered)
     if sample is not None:
         with stages.stage("place"):
             rest = np.setdiff1d(np.arange(n_docs), sample)
-            log(f"placing the other {len(rest):,} papers by their {AGREEMENT_NEIGHBOURS} nearest sample papers")
+            log(f"placing the other {len(rest):,} papers by their {AGREEMENT_NEIGHBOURS} nearest fitted papers")
             placed, placed_labels = place_rest(neighbours, fitted, features, rest, coords, labels, AGREEMENT_NEIGHBOURS, log)
             all_coords, all_labels = np.empty((n_docs, 2), dtype=np.float32), np.empty(n_docs, dtype=np.int32)
             all_coords[sample], all_coords[rest] = coords, placed
@@ -335,7 +347,8 @@ def _train_and_write(
         "placement": {"method": "nearest neighbours in document-vector space", "k": 15},
         "map_fit": {
             "papers": n_docs if sample is None else len(sample),
-            "others": "none" if sample is None else f"placed by their {AGREEMENT_NEIGHBOURS} nearest sample papers (weighted mean, vote)",
+            "repeated_texts": copies,
+            "others": "none" if sample is None else f"placed by their {AGREEMENT_NEIGHBOURS} nearest fitted papers (weighted mean, vote)",
             "lsa": "fitted on every paper" if sample is None else "fitted on the sample, every paper projected",
         },
         **({"ann": ann} if ann else {}),

@@ -3,26 +3,34 @@
 Layout of `models/<name>/`:
     manifest.json        format version, versions, parameters, input, counts, timings, sha256 of every file
     papers.arrow         id, title, authors, categories, update_date, abstract, synthetic, x, y, cluster: an
-                         uncompressed Arrow IPC file of one record batch, memory-mapped (format 2: papers.parquet)
+                         uncompressed Arrow IPC file of one record batch, memory-mapped
     vectors.npy          unit-length document vectors (float32, row i = paper i)
     map.npy              2-D map coordinates (float32)
     clusters.npy         cluster id per paper (int32, -1 = unclustered)
     topics.json          per cluster: size, keywords, label, main categories, centre
     levels.json          coarser levels of topics (lib/levels.py); sets built before it compute them at load
-    doc2vec.model(+.npy) gensim's native format, loadable with mmap="r" (a pickle: trust the source)
+    doc2vec.json, doc2vec_words.json, doc2vec_vocab.npy, doc2vec_wv.npy, doc2vec_syn1neg.npy (doc2vec_syn1.npy)
+                         what query inference needs of the Doc2Vec model: parameters, vocabulary, counts and
+                         sampling tables, word and output weights (lib/doc2vec_files.py rebuilds the gensim model)
     bm25_*.npy, bm25.json BM25 weights over titles and abstracts (sparse columns) and the term list
     ann_*.npy            optional: an inverted-file index of the vectors for sets of many papers (lib/ann.py)
 
+A set is data: nothing in it is unpickled or run. Sets of formats 2 and 3 held the Doc2Vec model as a pickle
+(doc2vec.model); they are refused unopened, with the command that rebuilds them.
+
 Checksums: every file's sha256 is checked before anything is opened. Hashing a million-paper set takes
 seconds, so a file that has passed once is remembered by its identity (device, inode, size, mtime, ctime)
-in a stamp under the user's cache folder, and re-hashed only when any of those change. Files that are
-unpickled (doc2vec.model) and the small JSON files are always hashed.
+in a stamp under the user's cache folder, and re-hashed only when any of those change. The manifest is
+hashed at every load, and so in practice are the small JSON files (below the stamp's minimum size).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -30,14 +38,18 @@ import platform
 import shutil
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-FORMAT_VERSION = 3
-READABLE_FORMATS = (2, 3)
+from lib import doc2vec_files
+
+FORMAT_VERSION = 4
+READABLE_FORMATS = (4,)
+# Formats whose Doc2Vec model was a Python pickle (doc2vec.model): never opened, since loading a pickle can run code.
+PICKLE_FORMATS = (2, 3)
 MANIFEST = "manifest.json"
 PAPERS = "papers.arrow"
 PAPERS_V2 = "papers.parquet"
@@ -46,20 +58,22 @@ MAP = "map.npy"
 CLUSTERS = "clusters.npy"
 TOPICS = "topics.json"
 LEVELS = "levels.json"
-DOC2VEC = "doc2vec.model"
-CORE_FILES = (PAPERS, VECTORS, MAP, CLUSTERS, TOPICS, DOC2VEC)
+# The Doc2Vec model of formats 2 and 3, a pickle; a file of this name in a set of format 4 is refused as unlisted.
+DOC2VEC_PICKLE = "doc2vec.model"
+CORE_FILES = (PAPERS, VECTORS, MAP, CLUSTERS, TOPICS, *doc2vec_files.ALWAYS)
 # Files at least this large may be trusted by their stamp instead of being hashed at every load.
 STAMP_MIN_BYTES = 16 << 20
-ALWAYS_HASHED = (DOC2VEC, MANIFEST)
-# What loading depends on: doc2vec.model is a pickle of gensim objects and the .npy files are numpy's format.
-# Parquet and JSON are portable, and no UMAP, HDBSCAN or scikit-learn object is stored, so their versions
-# matter only for rebuilding the same set.
+ALWAYS_HASHED = (MANIFEST,)
+# What loading depends on: gensim rebuilds the Doc2Vec model from its arrays and runs inference over them, and the
+# .npy files are numpy's format. Arrow and JSON are portable, and no UMAP, HDBSCAN or scikit-learn object is stored,
+# so their versions matter only for rebuilding the same set.
 LOAD_DEPENDENCIES = ("python", "gensim", "numpy")
 LIBRARIES = ("gensim", "numpy", "scipy", "pandas", "pyarrow", "umap-learn", "hdbscan", "scikit-learn", "numba", "pynndescent")
 # The manifest's "documents" of a set built from a corpus file of full texts (else "abstracts").
 FULL_TEXT = "full text (corpus file)"
 _STAGING_MARK = ".building-"
 _OLD_MARK = ".replaced-"
+_LOCK_SUFFIX = ".lock"
 
 
 class ModelSetError(Exception):
@@ -154,6 +168,133 @@ def staging_dir(target: Path) -> Path:
     return path
 
 
+# What a build into `target` suggests instead when the target is not a model set.
+_EXAMPLE_NAME = "cs-2024"
+
+
+def _example(parent: Path) -> str:
+    return str(parent / _EXAMPLE_NAME)
+
+
+def _not_a_set_reason(target: Path) -> str | None:
+    """Why an existing folder may not be replaced by a build (None: it is a model set and holds nothing else).
+
+    A model set is a folder with a readable manifest.json of this project (an object with an integer
+    format_version and a file list) beside which there is nothing the build did not write: a set's files may
+    be missing or damaged (a rebuild repairs it), but a file or folder the manifest does not list may be a
+    user's, and replacing the set would delete it.
+    """
+    entries = sorted(target.iterdir())
+    if not entries:
+        return (
+            f"--out {target} is an empty folder, not a model set; remove it (rmdir {target}) "
+            f"or give a new name such as {_example(target.parent)}"
+        )
+    if not (target / MANIFEST).is_file():
+        if any(entry.is_dir() and (entry / MANIFEST).is_file() for entry in entries):
+            return f"{target}/ holds model sets; give a new name such as {_example(target)}"
+        return (
+            f"--out {target} is a folder that is not a model set (no {MANIFEST}); a build would replace it whole, so nothing was "
+            f"changed: give a new name such as {_example(target.parent)}"
+        )
+    try:
+        manifest = read_manifest(target)
+    except ModelSetError:
+        manifest = None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not isinstance(version, int) or isinstance(version, bool):
+        return (
+            f"--out {target} has a {MANIFEST} that is not a model set's; nothing was changed: check the folder, remove it yourself "
+            f"if it is a damaged set, or give a new name such as {_example(target.parent)}"
+        )
+    foreign = [
+        entry.name + ("/" if entry.is_dir() else "")
+        for entry in entries
+        if entry.name != MANIFEST and (entry.is_dir() or entry.name not in files)
+    ]
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        return (
+            f"--out {target} is a model set but also holds {shown}, which its {MANIFEST} does not list; a rebuild would delete "
+            f"{'them' if len(foreign) > 1 else 'it'}: move {'them' if len(foreign) > 1 else 'it'} out first, or give a new name"
+        )
+    return None
+
+
+def check_build_target(target: Path, inputs: list[Path]) -> None:
+    """Refuse, before anything is read or trained, every --out that a build could harm.
+
+    A build replaces its target whole. So the target must be new or a model set (see _not_a_set_reason), never
+    a file, a symbolic link, the root or working folder (or one above it), or a folder that holds an input.
+    Raises ModelSetError with one line that says what to do.
+    """
+    if target.is_symlink():
+        raise ModelSetError(f"--out {target} is a symbolic link; give the folder it points to, or a new name")
+    where = target.resolve()
+    if where == Path(where.anchor):
+        raise ModelSetError(f"--out {target} is the root folder; give a new folder such as models/{_EXAMPLE_NAME}")
+    cwd = Path.cwd().resolve()
+    if where == cwd or where in cwd.parents:
+        shown = str(target) or "."
+        raise ModelSetError(f"--out {shown} is the working folder or holds it; give a new folder such as models/{_EXAMPLE_NAME}")
+    for source in inputs:
+        source_at = source.resolve()
+        if source_at == where or where in source_at.parents:
+            raise ModelSetError(
+                f"--out {target} holds the input {source}; a build would replace it: give a new folder such as models/{_EXAMPLE_NAME}"
+            )
+    parent = where.parent
+    if parent.exists() and not parent.is_dir():
+        raise ModelSetError(
+            f"the parent of --out, {target.parent}, is not a folder; give a path in a folder, such as models/{_EXAMPLE_NAME}"
+        )
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ModelSetError(f"--out {target} is a file, not a model set; give a new folder name such as {_example(target.parent)}")
+    reason = _not_a_set_reason(target)
+    if reason:
+        raise ModelSetError(reason)
+
+
+@contextlib.contextmanager
+def build_lock(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on building `target` (a hidden `.NAME.lock` beside it) or fail at once.
+
+    Two builds into one folder would each train for hours and then collide at the swap; the second fails now
+    instead, naming the first's process. The lock file is removed when the build ends; a lock whose file was
+    removed meanwhile (by a build that just finished) is taken again on the new file.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = target.parent / f".{target.name}{_LOCK_SUFFIX}"
+    for _ in range(3):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            pid = f" (process {holder})" if holder.isdigit() else ""
+            raise ModelSetError(f"another build into {target} is running{pid}; wait for it to finish, or give another --out") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    else:
+        raise ModelSetError(f"could not lock {path} for a build into {target}; try again")
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
     libc_name = ctypes.util.find_library("c")
@@ -174,7 +315,20 @@ def commit(staging: Path, target: Path) -> None:
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
     if not target.exists():
-        staging.rename(target)
+        try:
+            staging.rename(target)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            raise ModelSetError(
+                f"{target} appeared while this build ran; nothing there was changed and this build's result was discarded: "
+                "build again to replace it, or give another --out"
+            ) from None
+    elif target.is_symlink() or not target.is_dir() or _not_a_set_reason(target):
+        raise ModelSetError(
+            f"{target} changed while this build ran and is no longer a model set; nothing there was changed and this build's "
+            "result was discarded: give another --out"
+        )
     elif _exchange(staging, target):
         shutil.rmtree(staging)
     else:
@@ -204,16 +358,100 @@ def write_manifest(folder: Path, manifest: dict) -> dict:
 
 
 def read_manifest(folder: Path) -> dict:
-    """The parsed manifest of a model set, or a ModelSetError saying what is wrong."""
+    """The parsed and checked manifest of a model set, or a ModelSetError naming what is wrong and the rebuild command.
+
+    Whatever the file holds (any JSON, brackets nested 100,000 deep, gigabytes), the answer is a manifest whose
+    fields have the types everything reads (`check_manifest_fields`) or a ModelSetError, never another exception.
+    """
     path = folder / MANIFEST
+    where = f"model set '{folder.name}': {MANIFEST}"
     if not path.is_file():
-        raise ModelSetError(f"model set '{folder.name}': {MANIFEST} is missing; rebuild it with `python -m lib build`")
+        raise ModelSetError(f"{where} is missing; {rebuild_hint(folder, None)}")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_MANIFEST_BYTES + 1)
+            size = os.fstat(handle.fileno()).st_size
+        if len(data) > MAX_MANIFEST_BYTES:
+            raise ModelSetError(
+                f"{where} has {max(size, len(data)):,} bytes, more than the {MAX_MANIFEST_BYTES:,} a manifest may have "
+                f"(damaged); {rebuild_hint(folder, None)}"
+            )
+        manifest = json.loads(data.decode("utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelSetError(f"model set '{folder.name}': {MANIFEST} is unreadable ({exc}); rebuild it") from None
+        detail = " ".join(str(exc).split())[:200]
+        raise ModelSetError(f"{where} is unreadable ({detail}); {rebuild_hint(folder, None)}") from None
+    except RecursionError:
+        raise ModelSetError(f"{where} is unreadable (nested too deeply); {rebuild_hint(folder, None)}") from None
+    except MemoryError:
+        raise ModelSetError(f"{where} is unreadable (too large to parse); {rebuild_hint(folder, None)}") from None
     if not isinstance(manifest, dict):
-        raise ModelSetError(f"model set '{folder.name}': {MANIFEST} is not a JSON object; rebuild it")
+        raise ModelSetError(f"{where} is not a JSON object (damaged); {rebuild_hint(folder, None)}")
+    return check_manifest_fields(folder, manifest)
+
+
+# A manifest is a few kilobytes (the read report's examples keep it small); one larger than this is refused unparsed.
+MAX_MANIFEST_BYTES = 4 << 20
+# The manifest's fields that listing, loading, the app or evaluation read, and what each must be when present
+# (format_version and files are checked by verify, with their own messages). "*" stands for every key of an object.
+# Input first: the rebuild command in every other message is made from it.
+_MANIFEST_FIELDS = (
+    (("input",), "an object", lambda value: isinstance(value, dict)),
+    (("input", "path"), "a one-line string", lambda value: isinstance(value, str) and value.isprintable()),
+    (("input", "corpus_file"), "an object", lambda value: isinstance(value, dict)),
+    (("input", "corpus_file", "path"), "a one-line string", lambda value: isinstance(value, str) and value.isprintable()),
+    (("name",), "a string", lambda value: isinstance(value, str)),
+    (("created_at",), "a string", lambda value: isinstance(value, str)),
+    (("synthetic",), "true or false", lambda value: isinstance(value, bool)),
+    (("documents",), "a string", lambda value: isinstance(value, str)),
+    (("params",), "an object", lambda value: isinstance(value, dict)),
+    (("counts",), "an object", lambda value: isinstance(value, dict)),
+    (("counts", "papers"), "a whole number of at least 0", lambda value: type(value) is int and value >= 0),
+    (("versions",), "an object", lambda value: isinstance(value, dict)),
+    (("versions", "*"), "a string", lambda value: isinstance(value, str)),
+    (("ann",), "an object", lambda value: isinstance(value, dict)),
+)
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in words (never the value itself: it may be huge or hostile)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return "a negative number" if value < 0 else "a number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "a string" if value.isprintable() else "a string with line breaks or control characters"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _field_values(manifest: dict, path: tuple[str, ...]) -> list[tuple[str, object]]:
+    """(dotted name, value) of the values present at a key path ("*": every key of an object on the way)."""
+    found = [("", manifest)]
+    for key in path:
+        step = []
+        for name, value in found:
+            if isinstance(value, dict):
+                keys = list(value) if key == "*" else [key] if key in value else []
+                step.extend((f"{name}.{' '.join(k.split())[:40]}" if name else k, value[k]) for k in keys)
+        found = step
+    return found
+
+
+def check_manifest_fields(folder: Path, manifest: dict) -> dict:
+    """The manifest itself when every field anything reads has its type, else a ModelSetError naming the first field that has not.
+
+    The one place these fields are checked: list_model_sets and load_model_set both read manifests through it.
+    """
+    for path, wanted, valid in _MANIFEST_FIELDS:
+        for name, value in _field_values(manifest, path):
+            if not valid(value):
+                raise ModelSetError(
+                    f"model set '{folder.name}': {MANIFEST} field '{name}' should be {wanted}, not {_json_kind(value)} (damaged); "
+                    f"{rebuild_hint(folder, None if path[0] == 'input' else manifest)}"
+                )
     return manifest
 
 
@@ -229,8 +467,8 @@ def rebuild_hint(folder: Path, manifest: dict | None) -> str:
 
 
 def papers_file(manifest: dict) -> str:
-    """The name of a set's papers table: an Arrow file from format 3 on, Parquet before."""
-    return PAPERS if manifest.get("format_version") == FORMAT_VERSION else PAPERS_V2
+    """The name of a set's papers table: an Arrow file from format 3 on, Parquet in format 2 (no longer read)."""
+    return PAPERS_V2 if manifest.get("format_version") == 2 else PAPERS
 
 
 def _check_format(folder: Path, manifest: dict) -> None:
@@ -243,10 +481,15 @@ def _check_format(folder: Path, manifest: dict) -> None:
             f"{where} says format version {version}, newer than this program reads ({FORMAT_VERSION}); "
             "update this program, or rebuild the set with this one"
         )
+    if version in PICKLE_FORMATS:
+        raise ModelSetError(
+            f"{where} says format version {version}, an older format whose Doc2Vec model is a Python pickle "
+            f"({DOC2VEC_PICKLE}), which this program does not open because loading a pickle can run code; "
+            f"{rebuild_hint(folder, manifest)}"
+        )
     if version not in READABLE_FORMATS:
         raise ModelSetError(
-            f"{where} says format version {version}, older than this program reads "
-            f"({min(READABLE_FORMATS)} to {FORMAT_VERSION}); {rebuild_hint(folder, manifest)}"
+            f"{where} says format version {version}, older than this program reads ({FORMAT_VERSION}); {rebuild_hint(folder, manifest)}"
         )
 
 
@@ -410,6 +653,8 @@ class _Opener:
         """load(path) of one file; any failure becomes a one-line ModelSetError."""
         try:
             return load(self.folder / name)
+        except ModelSetError:
+            raise  # from a file opened within this one, already naming it
         except Exception as exc:
             detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
             if self.differences:
@@ -423,9 +668,8 @@ class _Opener:
 
 
 def load_model_set(folder: str | Path) -> ModelSet:
-    """Verify format and checksums before opening anything (doc2vec.model is a pickle), then open every file."""
+    """Verify format and checksums before opening anything, then open every file; nothing is unpickled."""
     import numpy as np
-    from gensim.models.doc2vec import Doc2Vec
 
     from lib.ann import FILES as ANN_FILES
     from lib.ann import load_ivf
@@ -442,11 +686,11 @@ def load_model_set(folder: str | Path) -> ModelSet:
         path=folder,
         manifest=manifest,
         papers=opener.open(papers_file(manifest), read_papers),
-        vectors=opener.open(VECTORS, lambda path: np.load(path, mmap_mode="r")),
-        coords=opener.open(MAP, lambda path: np.load(path, mmap_mode="r")),
-        clusters=opener.open(CLUSTERS, lambda path: np.load(path, mmap_mode="r")),
+        vectors=opener.open(VECTORS, lambda path: np.load(path, mmap_mode="r", allow_pickle=False)),
+        coords=opener.open(MAP, lambda path: np.load(path, mmap_mode="r", allow_pickle=False)),
+        clusters=opener.open(CLUSTERS, lambda path: np.load(path, mmap_mode="r", allow_pickle=False)),
         topics=opener.open(TOPICS, lambda path: json.loads(path.read_text(encoding="utf-8"))),
-        doc2vec=opener.open(DOC2VEC, lambda path: Doc2Vec.load(str(path), mmap="r")),
+        doc2vec=opener.open(doc2vec_files.PARAMS, lambda path: doc2vec_files.load(folder, opener.open)),
         lexical=opener.open(META, lambda path: load_index(path.parent)),
     )
     if ANN_FILES["rows"] in manifest["files"]:
@@ -466,7 +710,11 @@ def load_model_set(folder: str | Path) -> ModelSet:
 
 @dataclass(frozen=True)
 class ModelSetInfo:
-    """What the app lists about a model set without loading it; full_text for sets built from a corpus file of full texts."""
+    """What the app lists about a model set without loading it; full_text for sets built from a corpus file of full texts.
+
+    Of a set without error, papers is an int of at least 0 or None and created_at a string or None (read_manifest checks them);
+    of a broken set, error is the one-line message and the other fields are empty.
+    """
 
     name: str
     path: Path
@@ -478,20 +726,33 @@ class ModelSetInfo:
 
 
 def list_model_sets(models_dir: Path) -> list[ModelSetInfo]:
-    """Every model set folder under models_dir (hidden folders are builds in progress), sorted by name."""
+    """Every model set folder under models_dir (hidden folders are builds in progress), sorted by name.
+
+    Never raises for what a folder holds: a set whose manifest or files are wrong is listed with its error.
+    """
     infos = []
     if not models_dir.is_dir():
         return infos
     for folder in sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:
             manifest = verify(folder, read_manifest(folder), checksums=False)
-            counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
+            counts = manifest.get("counts", {})
             full_text = manifest.get("documents") == FULL_TEXT
             infos.append(
                 ModelSetInfo(
-                    folder.name, folder, counts.get("papers"), manifest.get("created_at"), bool(manifest.get("synthetic")), None, full_text
+                    folder.name,
+                    folder,
+                    counts.get("papers"),
+                    manifest.get("created_at"),
+                    manifest.get("synthetic") is True,
+                    None,
+                    full_text,
                 )
             )
         except ModelSetError as exc:
             infos.append(ModelSetInfo(folder.name, folder, None, None, False, str(exc)))
+        except Exception as exc:  # a check that missed a case must not take every other set down with this one
+            detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            error = f"model set '{folder.name}': {MANIFEST} could not be checked ({detail}); {rebuild_hint(folder, None)}"
+            infos.append(ModelSetInfo(folder.name, folder, None, None, False, error))
     return infos

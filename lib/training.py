@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -120,10 +121,37 @@ def nearest_neighbours(features: np.ndarray, k: int, seed: int) -> Neighbours:
     return Neighbours(indices, distances, index)
 
 
+def neighbour_groups(indices: np.ndarray) -> int:
+    """How many separate groups the k-nearest-neighbour graph (rows of neighbour indices) falls into."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n, k = indices.shape
+    valid = indices >= 0
+    rows = np.repeat(np.arange(n), k)[valid.ravel()]
+    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, indices[valid])), shape=(n, n))
+    return int(connected_components(graph, directed=True, connection="weak")[0])
+
+
+# UMAP's spectral start lays out each separate group of the neighbour graph and then the groups among
+# themselves with dense group-by-group matrices: 300,000 papers in 21,000 groups of identical texts took
+# 18.4 GB (and UMAP fell back to a random start anyway). Beyond this many groups UMAP starts from PCA.
+MAX_SPECTRAL_GROUPS = 256
+
+
 def fit_umap(
-    vectors: np.ndarray, params: UmapParams, n_components: int, seed: int, verbose: bool, neighbours: Neighbours | None = None
+    vectors: np.ndarray,
+    params: UmapParams,
+    n_components: int,
+    seed: int,
+    verbose: bool,
+    neighbours: Neighbours | None = None,
+    log: Log | None = None,
 ) -> np.ndarray:
-    """Reduce vectors to n_components with UMAP (seeded, so the layout is reproducible), reusing neighbours if given."""
+    """Reduce vectors to n_components with UMAP (seeded, so the layout is reproducible), reusing neighbours if given.
+
+    With more than MAX_SPECTRAL_GROUPS separate groups in the neighbour graph, UMAP starts from PCA instead of
+    its spectral layout, whose memory grows with the square of the number of groups."""
     import warnings
 
     from umap import UMAP
@@ -132,9 +160,16 @@ def fit_umap(
     warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
     n_neighbors = max(2, min(params.n_neighbors, len(vectors) - 1))
     knn = (None, None, None)
+    init = "spectral"
     if neighbours is not None and neighbours.indices.shape[1] >= n_neighbors:
         knn = (neighbours.indices[:, :n_neighbors], neighbours.distances[:, :n_neighbors], neighbours.search_index)
+        groups = neighbour_groups(knn[0])
+        if groups > MAX_SPECTRAL_GROUPS:
+            init = "pca"
+            if log:
+                log(f"  the neighbour graph falls apart into {groups:,} groups (near-identical papers?): UMAP starts from PCA")
     reducer = UMAP(
+        init=init,
         n_neighbors=n_neighbors,
         n_components=n_components,
         min_dist=params.min_dist,
@@ -220,11 +255,34 @@ def assign_noise(points: np.ndarray, labels: np.ndarray, neighbours: int = 10) -
     return labels
 
 
-def map_sample_rows(n_papers: int, sample: int | None, seed: int) -> np.ndarray | None:
-    """Sorted rows of the papers the map and topics are fitted on, or None to fit on every paper."""
-    if sample is None or n_papers <= sample:
+def map_sample_rows(n_papers: int, sample: int | None, seed: int, distinct: np.ndarray | None = None) -> np.ndarray | None:
+    """Sorted rows of the papers the map and topics are fitted on, or None to fit on every paper.
+
+    With `distinct` (the first row of each distinct text, see distinct_text_rows), only those rows are fitted:
+    copies of one text are placed afterwards, like the papers outside a sample.
+    """
+    rows = np.arange(n_papers) if distinct is None else np.asarray(distinct)
+    if len(rows) == n_papers and (sample is None or n_papers <= sample):
         return None
-    return np.sort(np.random.default_rng(seed).choice(n_papers, size=sample, replace=False))
+    if sample is None or len(rows) <= sample:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, size=sample, replace=False))
+
+
+def distinct_text_rows(corpus_file: Path) -> np.ndarray:
+    """Sorted rows of the corpus file's lines whose text no earlier line has (the first paper of each text).
+
+    Copies of one text under many ids (a corpus merged twice, mirrored records) form groups of identical
+    papers. A group larger than UMAP's neighbour count is cut off from every other paper in the neighbour
+    graph; thousands of such groups made UMAP's spectral layout of the groups need 18.4 GB on 300,000 papers
+    (each text 14 times). Fitting on distinct texts avoids that and costs 8 bytes per paper here.
+    """
+    with open(corpus_file, "rb") as lines:
+        keys = np.fromiter(
+            (int.from_bytes(hashlib.blake2b(line.rstrip(b"\n"), digest_size=8).digest(), "little") for line in lines), dtype=np.uint64
+        )
+    _, first = np.unique(keys, return_index=True)
+    return np.sort(first)
 
 
 def _query(neighbours: Neighbours, fitted: np.ndarray, block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,7 @@ from lib.modelset import (
     sha256_file,
 )
 from lib.search import load_engine
+from lib.text import markdown_literal
 from tests.conftest import PYTHON, ROOT
 
 APP = str(ROOT / "app.py")
@@ -84,7 +85,7 @@ def with_versions(**versions: str):
 # Damaged files -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["doc2vec.model.wv.vectors.npy", "papers.arrow", "topics.json"])
+@pytest.mark.parametrize("name", ["doc2vec_wv.npy", "papers.arrow", "topics.json"])
 def test_a_missing_file_is_named_with_what_to_do(demo_model_set: Path, tmp_path: Path, name: str) -> None:
     folder = copy_set(demo_model_set, tmp_path / "gone")
     (folder / name).unlink()
@@ -107,7 +108,7 @@ def test_a_truncated_file_is_caught_by_its_size_and_listed_as_broken(demo_model_
 
 
 @pytest.mark.parametrize(
-    "name", ["vectors.npy", "doc2vec.model.dv.vectors.npy", "papers.arrow", "doc2vec.model", "topics.json", "bm25.json"]
+    "name", ["vectors.npy", "doc2vec_syn1neg.npy", "papers.arrow", "doc2vec.json", "doc2vec_words.json", "topics.json", "bm25.json"]
 )
 def test_a_flipped_byte_in_any_kind_of_file_fails_the_checksum_before_loading(demo_model_set: Path, tmp_path: Path, name: str) -> None:
     folder = copy_set(demo_model_set, tmp_path / "flipped")
@@ -118,22 +119,20 @@ def test_a_flipped_byte_in_any_kind_of_file_fails_the_checksum_before_loading(de
     assert error.__cause__ is None  # raised by the checksum check, not by a loader that tried the file
 
 
-def test_a_pickle_with_a_wrong_checksum_is_never_unpickled(demo_model_set: Path, tmp_path: Path) -> None:
+def test_a_pickle_put_into_a_set_is_never_unpickled(demo_model_set: Path, tmp_path: Path) -> None:
     class Payload:
         def __reduce__(self):
             return os.mkdir, (str(tmp_path / "payload-ran"),)
 
     folder = copy_set(demo_model_set, tmp_path / "tampered")
-    size = (folder / "doc2vec.model").stat().st_size
-    (folder / "doc2vec.model").write_bytes(pickle.dumps(Payload()).ljust(size, b"\0"))  # same size: only the sha256 differs
-    error = load_error(folder)
-    assert "file doc2vec.model does not match its sha256" in str(error)
+    (folder / "doc2vec.model").write_bytes(pickle.dumps(Payload()))
+    assert "file doc2vec.model is not listed in manifest.json" in str(load_error(folder))
     assert not (tmp_path / "payload-ran").exists()
-    # Checksums catch damage, not someone who also rewrites the manifest: then the pickle runs (the README's trust model).
+    # Listed in the manifest with its checksum, the file passes verification, but nothing in this format opens it
+    # (sets of the formats that had a pickle are refused unopened: tests/test_model_format.py).
     replace_file(folder, "doc2vec.model", (folder / "doc2vec.model").read_bytes())
-    error = load_error(folder)
-    assert (tmp_path / "payload-ran").is_dir()
-    assert str(error).startswith("model set 'tampered': file doc2vec.model could not be opened (")
+    assert len(load_engine(folder).search(QUERY, k=5)) == 5
+    assert not (tmp_path / "payload-ran").exists()
 
 
 # The manifest --------------------------------------------------------------------------------------
@@ -155,7 +154,7 @@ def test_a_newer_format_says_to_update_the_program(demo_model_set: Path, tmp_pat
     [
         (lambda m: m.update(format_version=1), "says format version 1, older than this program reads"),
         (lambda m: m.update(format_version=str(FORMAT_VERSION)), "manifest.json has no valid format_version (damaged)"),
-        (lambda m: m["files"].pop("doc2vec.model"), "manifest.json does not list doc2vec.model (damaged or incomplete)"),
+        (lambda m: m["files"].pop("doc2vec_wv.npy"), "manifest.json does not list doc2vec_wv.npy (damaged or incomplete)"),
         (lambda m: m["files"].update({"../papers.parquet": m["files"]["papers.arrow"]}), "manifest.json has no valid file list"),
         (lambda m: m["files"]["map.npy"].update(bytes="many"), "manifest.json has no valid file list"),
     ],
@@ -170,10 +169,10 @@ def test_a_damaged_manifest_is_named_with_what_to_do(demo_model_set: Path, tmp_p
 
 def test_a_file_the_manifest_does_not_list_is_refused(demo_model_set: Path, tmp_path: Path) -> None:
     folder = copy_set(demo_model_set, tmp_path / "extra")
-    shutil.copy(folder / "doc2vec.model.wv.vectors.npy", folder / "doc2vec.model.extra.npy")
+    shutil.copy(folder / "doc2vec_wv.npy", folder / "doc2vec_extra.npy")
     message = str(load_error(folder))
     assert message == (
-        f"model set 'extra': file doc2vec.model.extra.npy is not listed in manifest.json (added after the build?); "
+        f"model set 'extra': file doc2vec_extra.npy is not listed in manifest.json (added after the build?); "
         f"remove it or {rebuild_advice(folder)}"
     )
 
@@ -226,11 +225,11 @@ def test_a_failed_load_after_a_version_change_shows_the_versions_side_by_side(de
 
 def test_evaluate_on_broken_sets_exits_1_with_one_line(demo_model_set: Path, tmp_path: Path) -> None:
     flipped = copy_set(demo_model_set, tmp_path / "flipped")
-    flip_middle_byte(flipped / "doc2vec.model")
+    flip_middle_byte(flipped / "doc2vec_wv.npy")
     future = copy_set(demo_model_set, tmp_path / "future")
     rewrite_manifest(future, lambda m: m.update(format_version=FORMAT_VERSION + 1))
     expected = {
-        flipped: f"error: model set 'flipped': file doc2vec.model does not match its sha256 in manifest.json (damaged or changed); "
+        flipped: f"error: model set 'flipped': file doc2vec_wv.npy does not match its sha256 in manifest.json (damaged or changed); "
         f"{rebuild_advice(flipped)}",
         future: f"error: model set 'future': manifest.json says format version {FORMAT_VERSION + 1}, newer than this program reads "
         f"({FORMAT_VERSION}); update this program, or rebuild the set with this one",
@@ -296,14 +295,17 @@ def test_app_lists_broken_sets_with_their_message_and_the_others_keep_working(mi
     assert picker.format_func("z-flipped").startswith("z-flipped · 1,200 papers")  # only a checksum shows this damage
 
     picker.set_value("a-truncated").run()
-    assert [e.value for e in app.error] == [list_model_sets(mixed_models)[0].error] and card_count(app) == 0
-    assert "file papers.arrow has 1,000 bytes" in app.error[0].value
+    # Messages quote set names and paths, so they are shown as literal text, never as Markdown.
+    assert [e.value for e in app.error] == [markdown_literal(list_model_sets(mixed_models)[0].error)] and card_count(app) == 0
+    assert markdown_literal("file papers.arrow has 1,000 bytes") in app.error[0].value
 
     app.sidebar.selectbox[0].set_value("z-flipped").run()
     assert not app.exception and card_count(app) == 0
     assert [e.value for e in app.error] == [
-        f"model set 'z-flipped': file vectors.npy does not match its sha256 in manifest.json (damaged or changed); "
-        f"{rebuild_advice(mixed_models / 'z-flipped')}"
+        markdown_literal(
+            f"model set 'z-flipped': file vectors.npy does not match its sha256 in manifest.json (damaged or changed); "
+            f"{rebuild_advice(mixed_models / 'z-flipped')}"
+        )
     ]
 
     app.sidebar.selectbox[0].set_value("good").run()
@@ -316,8 +318,8 @@ def test_app_shows_version_warnings_and_still_searches(mixed_models: Path) -> No
     warned = [w.value for w in app.warning if "built with other versions" in w.value]
     with pytest.warns(ModelSetWarning):
         expected = load_model_set(mixed_models / "older-libs").warnings
-    assert warned == expected
-    assert "numpy: built with 1.0.0" in warned[0] and card_count(app) == 10
+    assert warned == [markdown_literal(message) for message in expected]
+    assert markdown_literal("numpy: built with 1.0.0") in warned[0] and card_count(app) == 10
 
 
 def hashed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -346,7 +348,7 @@ def test_a_verified_large_file_is_not_hashed_again_until_it_changes(
 
     hashed.clear()
     load_engine(folder)
-    assert sorted(hashed) == ["doc2vec.model", "manifest.json"]  # the pickle and the manifest, always
+    assert sorted(hashed) == ["manifest.json"]  # the manifest, always
 
     with open(folder / "vectors.npy", "r+b") as handle:  # same size, same mtime, one byte changed
         before = os.stat(folder / "vectors.npy")
@@ -359,19 +361,40 @@ def test_a_verified_large_file_is_not_hashed_again_until_it_changes(
     assert "file vectors.npy does not match its sha256" in message
 
 
-def test_a_set_of_the_previous_format_still_loads(demo_model_set: Path, tmp_path: Path) -> None:
-    folder = copy_set(demo_model_set, tmp_path / "older")
-    papers = modelset.read_papers(folder / modelset.PAPERS)
-    papers.to_parquet(folder / modelset.PAPERS_V2, index=False)
-    (folder / modelset.PAPERS).unlink()
+def older_format(source: Path, folder: Path, version: int) -> Path:
+    """A set as format 2 or 3 had it: the Doc2Vec model as gensim's pickle (doc2vec.model), format 2 with papers.parquet."""
+    from lib import doc2vec_files
 
-    def to_format_2(manifest: dict) -> None:
-        manifest["format_version"] = 2
-        del manifest["files"][modelset.PAPERS]
-        path = folder / modelset.PAPERS_V2
-        manifest["files"][modelset.PAPERS_V2] = {"bytes": path.stat().st_size, "sha256": modelset.sha256_file(path)}
+    folder = copy_set(source, folder)
+    doc2vec_files.load(folder).save(str(folder / "doc2vec.model"), separately=[])  # gensim's native format, a pickle
+    for name in doc2vec_files.ALWAYS + (doc2vec_files.SYN1NEG,):
+        (folder / name).unlink()
+    if version == 2:
+        modelset.read_papers(folder / modelset.PAPERS).to_parquet(folder / modelset.PAPERS_V2, index=False)
+        (folder / modelset.PAPERS).unlink()
 
-    rewrite_manifest(folder, to_format_2)
-    old, new = load_engine(folder), load_engine(demo_model_set)
-    assert old.papers.equals(new.papers)
-    assert old.search("graph neural networks") == new.search("graph neural networks")
+    def to_older(manifest: dict) -> None:
+        manifest["format_version"] = version
+        manifest["files"] = {path.name: {"bytes": path.stat().st_size, "sha256": sha256_file(path)} for path in folder.iterdir()}
+        del manifest["files"]["manifest.json"]
+
+    rewrite_manifest(folder, to_older)
+    return folder
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_a_set_of_an_older_format_holding_a_pickle_is_refused_with_the_rebuild_command(
+    demo_model_set: Path, tmp_path: Path, version: int
+) -> None:
+    """No opt-in: the set is refused before any file is opened (a payload in the pickle: tests/test_model_format.py)."""
+    folder = older_format(demo_model_set, tmp_path / "older", version)
+    message = (
+        f"model set 'older': manifest.json says format version {version}, an older format whose Doc2Vec model is a Python pickle "
+        f"(doc2vec.model), which this program does not open because loading a pickle can run code; {rebuild_advice(folder)}"
+    )
+    assert str(load_error(folder)) == message
+    assert [info.error for info in list_model_sets(tmp_path)] == [message]
+    if version == 3:  # the advice works: the build replaces the old set in place (small settings, for time)
+        small = ["--epochs", "2", "--umap-neighbors", "15", "--min-cluster-size", "20"]
+        assert cli.main(["build", "--input", manifest_of(folder)["input"]["path"], "--out", str(folder), *small]) == 0
+        assert not (folder / "doc2vec.model").exists() and len(load_engine(folder).search(QUERY, k=5)) == 5
