@@ -25,7 +25,7 @@ MAP_POINTS_ENV = "MAP_MAX_POINTS"
 # The density image's longer side in pixels: about twice the chart's, so it stays sharp on dense screens and a zoom.
 RASTER_PIXELS = 1400
 # Sampled papers drawn over the density image, for hover labels and the legend; as SVG, which draws a few thousand
-# points faster than WebGL in a browser without a GPU (scripts/benchmark_map.py).
+# points faster than WebGL in a browser without a GPU (bench/benchmark_map.py).
 HOVER_POINTS = 1000
 # Opacity of the faintest occupied pixel; the densest are opaque (log scale between).
 MIN_PIXEL_ALPHA = 0.3

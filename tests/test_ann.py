@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib import ann, scaling
+from bench import scaling
+from lib import ann
 from lib.ann import IvfIndex, build_ivf, list_count, load_ivf, recall_at
 from lib.search import load_engine
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from bench.scaling import scale_model_set
 from lib.figures import HOVER_POINTS, MAP_POINTS_ENV
 from lib.modelset import load_model_set
 from lib.reading import normalize_id
-from lib.scaling import scale_model_set
 from lib.search import load_engine
 from lib.selection import points_in_box, points_in_polygon
 from tests.conftest import PYTHON, ROOT, streamlit_server
@@ -79,7 +79,7 @@ def test_a_scaled_paper_is_most_like_its_replicas(scaled) -> None:
 
 def test_the_script_scales_down_too_and_prints_what_it_wrote(demo_model_set, tmp_path) -> None:
     out = tmp_path / "small"
-    args = [PYTHON, "scripts/scale_model_set.py", "--model", str(demo_model_set), "--papers", "500", "--out", str(out)]
+    args = [PYTHON, "-m", "bench.scale_model_set", "--model", str(demo_model_set), "--papers", "500", "--out", str(out)]
     result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True)
     assert "wrote" in result.stdout and "500 papers" in result.stdout and "vectors.npy" in result.stdout
     model = load_model_set(out)

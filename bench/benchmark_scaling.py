@@ -1,6 +1,6 @@
 """Scaling benchmark: build model sets of growing size from the shared sample's texts replicated with new ids.
 
-    python scripts/benchmark_scaling.py [--sizes 100000 300000 1000000] [--preset large] [--json OUT] [--keep DIR]
+    python -m bench.benchmark_scaling [--sizes 100000 300000 1000000] [--preset large] [--json OUT] [--keep DIR]
 
 Each size is built in a fresh process; the tables give wall time and peak RSS per stage (from the
 model set's manifest), the growth exponent of each stage between the two largest sizes
@@ -20,9 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import benchmark_build as bench  # noqa: E402
+from bench import benchmark_build as bench
 
 ARXIV_PAPERS = 2_700_000
 FITTED_STAGES = ("umap", "hdbscan")

@@ -1,6 +1,6 @@
 """Draw a fixed-seed random sample of records from a JSON-lines file (for evaluation and tuning).
 
-python scripts/sample_papers.py --input ../shared/arxiv/sample.jsonl.gz --n 20000 --seed 0 --out /tmp/s20k.jsonl.gz
+python -m bench.sample_papers --input ../shared/arxiv/sample.jsonl.gz --n 20000 --seed 0 --out /tmp/s20k.jsonl.gz
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ pause; the CPU time of the server and of the load generator (this script, and in
 Chromium) is measured too, as on a small machine the browser may be what limits the figures. Both modes print the
 same figures (plus queries per second) and exit 1 when any interaction failed.
 
-    python scripts/load_test.py [--clients ws|browser] [--sessions 20] [--seconds 60]
-                                [--models DIR | --url URL [--pid PID]] [--json OUT]
+    python -m bench.load_test [--clients ws|browser] [--sessions 20] [--seconds 60]
+                              [--models DIR | --url URL [--pid PID]] [--json OUT]
 """
 
 from __future__ import annotations
@@ -314,7 +314,6 @@ def title_queries(models: Path, limit: int = 20_000, seed: int = 5) -> list[str]
 
     Falls back to the fixed QUERIES when no papers can be read (say, with --url and no local models).
     """
-    sys.path.insert(0, str(REPO))
     from lib.modelset import read_papers
 
     titles: set[str] = set()

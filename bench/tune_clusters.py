@@ -1,6 +1,6 @@
 """Try topic settings on a built model set's vectors and print topic-quality figures per setting.
 
-    python scripts/tune_clusters.py --model models/NAME [--features doc2vec doc2vec+lsa] [--sizes 40] \
+    python -m bench.tune_clusters --model models/NAME [--features doc2vec doc2vec+lsa] [--sizes 40] \
         [--merge 0.25 0.3 0.35] [--agreement 0 0.5]
 
 For each feature choice the neighbour graph and 5-D UMAP are computed once; then for each HDBSCAN
@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.build import AGREEMENT_NEIGHBOURS  # noqa: E402
-from lib.evaluation import clustering_figures  # noqa: E402
-from lib.modelset import load_model_set  # noqa: E402
-from lib.params import PRESETS  # noqa: E402
-from lib.topics import primary_category  # noqa: E402
-from lib.training import assign_noise, cluster_points, fit_umap, merge_clusters, nearest_neighbours, topic_features, unsettle  # noqa: E402
+from lib.build import AGREEMENT_NEIGHBOURS
+from lib.evaluation import clustering_figures
+from lib.modelset import load_model_set
+from lib.params import PRESETS
+from lib.topics import primary_category
+from lib.training import assign_noise, cluster_points, fit_umap, merge_clusters, nearest_neighbours, topic_features, unsettle
 
 
 def main() -> None:

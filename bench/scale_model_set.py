@@ -1,4 +1,4 @@
-"""Write a benchmark model set of any size by replicating a real one: `python scripts/scale_model_set.py --help`."""
+"""Write a benchmark model set of any size by replicating a real one: `python -m bench.scale_model_set --help`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from lib.scaling import scale_model_set  # noqa: E402
+from bench.scaling import scale_model_set
 
 
 def main(argv: list[str] | None = None) -> int:

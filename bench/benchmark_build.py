@@ -10,7 +10,7 @@ Two halves, each measured in fresh subprocesses so peak memory is that of the wo
 
 This prints figures only; it asserts nothing about speed.
 
-    python scripts/benchmark_build.py [--json OUT] [--skip-read] [--skip-build]
+    python -m bench.benchmark_build [--json OUT] [--skip-read] [--skip-build]
 """
 
 from __future__ import annotations
@@ -32,13 +32,12 @@ from pathlib import Path
 from typing import IO, Any
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
 DEFAULT_SAMPLE = REPO.parent / "shared" / "arxiv" / "sample.jsonl.gz"
 DEFAULT_WORKDIR = Path("/tmp/arxiv-bench")
 MB = 2**20
 GB = 2**30
+# Children run this module by name (`python -m`), also when benchmark_scaling is the one that imported it.
+CHILD_MODULE = "bench.benchmark_build"
 CHILD_FLAG = "--child"
 RESULT_MARK = "BENCH-RESULT "
 FILTER_CATEGORY = "q-bio"
@@ -108,8 +107,8 @@ def child_build(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_child(args: list[str]) -> dict[str, Any]:
-    """Run this script in child mode in a new interpreter and return its JSON result."""
-    command = [sys.executable, str(Path(__file__).resolve()), CHILD_FLAG, *args]
+    """Run this module in child mode in a new interpreter (from the repository root) and return its JSON result."""
+    command = [sys.executable, "-m", CHILD_MODULE, CHILD_FLAG, *args]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start

@@ -14,7 +14,7 @@ every usable set there), taking turns between the sets so that they share the ma
 
 Prints the figures and the machine; asserts nothing about speed. Screenshots go to --screenshots.
 
-    python scripts/benchmark_map.py --models /tmp/scaled/m1M [--model m1M demo] [--runs 3] [--screenshots DIR]
+    python -m bench.benchmark_map --models /tmp/scaled/m1M [--model m1M demo] [--runs 3] [--screenshots DIR]
 """
 
 from __future__ import annotations
@@ -37,12 +37,10 @@ from urllib.parse import urlencode
 import numpy as np
 import psutil
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from lib.modelset import MAP, list_model_sets
+from lib.selection import points_in_box, points_in_polygon
 
-from lib.modelset import MAP, list_model_sets  # noqa: E402
-from lib.selection import points_in_box, points_in_polygon  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]

@@ -1,6 +1,6 @@
 """Sweep the lexical weight of hybrid search and of "more like this" on a built model set.
 
-    python scripts/tune_weights.py --model models/NAME [--queries 1000] [--weights 0 0.3 0.5 0.7 0.9 1]
+    python -m bench.tune_weights --model models/NAME [--queries 1000] [--weights 0 0.3 0.5 0.7 0.9 1]
 
 Prints known-item R@1/R@10/MRR@10 (title -> paper) per search weight and neighbour category
 precision P@10 per similar weight, on the same fixed-seed sample `python -m lib evaluate` uses.
@@ -9,15 +9,12 @@ precision P@10 per similar weight, on the same fixed-seed sample `python -m lib 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.evaluation import bare_archive, mrr_at_k, neighbour_precision, primary, rank_of, recall_at_k  # noqa: E402
-from lib.search import load_engine  # noqa: E402
+from lib.evaluation import bare_archive, mrr_at_k, neighbour_precision, primary, rank_of, recall_at_k
+from lib.search import load_engine
 
 
 def main() -> None:

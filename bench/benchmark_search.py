@@ -1,6 +1,6 @@
 """Search benchmark: cold start, time per query, memory, and the ANN index's recall against exact ranking.
 
-    python scripts/benchmark_search.py --model /tmp/scaled/r1M [--queries 300] [--fresh-stamps] [--json out.json]
+    python -m bench.benchmark_search --model /tmp/scaled/r1M [--queries 300] [--fresh-stamps] [--json out.json]
 
 The figures come from a fresh Python process (as a server starts): time from process start to the first
 answered search, RSS after loading and after all queries, p50/p95 per query for each mode and for
@@ -46,7 +46,6 @@ def child(model: str, n_queries: int, seed: int, started: float) -> None:
     import numpy as np
     import psutil
 
-    sys.path.insert(0, str(REPO))
     from lib.search import load_engine
 
     process = psutil.Process()
@@ -127,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh_stamps:
         env["TOPIC_SEARCH_CACHE"] = tempfile.mkdtemp(prefix="benchmark-stamps-")
     started = time.time()
-    command = [sys.executable, __file__, "--child", "--model", args.model, "--queries", str(args.queries), "--seed", str(args.seed)]
-    output = subprocess.run([*command, "--started", str(started)], env=env, capture_output=True, text=True, check=False)
+    # The child runs this module by name from the repository root; the model's path is made absolute for it.
+    options = ["--model", str(Path(args.model).resolve()), "--queries", str(args.queries), "--seed", str(args.seed)]
+    command = [sys.executable, "-m", "bench.benchmark_search", "--child", *options]
+    output = subprocess.run([*command, "--started", str(started)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
     if output.returncode != 0:
         print(output.stderr, file=sys.stderr)
         return 1

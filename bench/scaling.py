@@ -4,6 +4,9 @@ Row i of the scaled set is source row i % S (S source papers), replica i // S. R
 ids, positions and vectors); every later replica gets ids ending `-r<replica>`, map positions moved by a little
 noise scaled to the local spacing of the source points, and unit vectors with a little noise. Texts, topics and
 the Doc2Vec model are the source's, BM25 rows are copied with idf recomputed for the new number of papers.
+
+Benchmarks only (`python -m bench.scale_model_set`, tests/test_map_scale.py, tests/test_ann.py): the app never imports it. The files it
+writes are those named by lib.modelset, lib.lexical and lib.ann, verified by `lib.modelset` like a built set.
 """
 
 from __future__ import annotations
