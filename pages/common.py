@@ -14,6 +14,7 @@ from lib.levels import Level
 from lib.modelset import ModelSetError, list_model_sets
 from lib.search import Engine, Hit, load_engine
 from lib.text import arxiv_links, markdown_literal, markdown_with_math, year_of
+from lib.urlstate import DROPPED_KEY, dropped_marker, dropped_problem, join_values, link_problem, parse_int
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_HINT = (
@@ -23,6 +24,37 @@ PICKER_KEY = "model_set"
 SEARCH_PAGE, MAP_PAGE, TOPICS_PAGE, PAPER_PAGE = "pages/search.py", "pages/map.py", "pages/topics.py", "pages/paper.py"
 MARKED_PAGE = "pages/marked.py"
 MARK_LABELS = {1: "more like", -1: "less like"}
+
+
+def _guard_dropped_links() -> None:
+    """Make a query string that Streamlit drops whole for its size say so instead of opening the page without it.
+
+    Streamlit replaces a query string of more than 1,000 parameters or 512 Ki characters with nothing, before any
+    page runs (lib/urlstate.py). Wrapped here, it becomes one parameter, DROPPED_KEY, holding the dropped one's size,
+    which choose_engine turns into a message. Only in effect once this module has been imported in the server process
+    (from a session's first run on); without the function this Streamlit version has, nothing changes.
+    """
+    try:
+        from streamlit.runtime import app_session
+        from streamlit.runtime.state import query_params
+    except ImportError:
+        return
+    original = getattr(query_params, "sanitize_query_string", None)
+    if original is None or getattr(original, "dropped_links_named", False):
+        return
+
+    def sanitize(query_string: str) -> str:
+        kept = original(query_string)
+        return dropped_marker(query_string) if query_string and not kept else kept
+
+    sanitize.dropped_links_named = True
+    sanitize.__wrapped__ = original
+    query_params.sanitize_query_string = sanitize
+    if getattr(app_session, "sanitize_query_string", None) is original:
+        app_session.sanitize_query_string = sanitize
+
+
+_guard_dropped_links()
 
 
 def models_dir() -> Path:
@@ -35,16 +67,40 @@ def url_value(key: str, default: str = "") -> str:
     return st.query_params.get(key, default)
 
 
-def set_url(**values: object) -> None:
-    """Write view state to the URL; empty values are removed so links stay short."""
+def _url_with(values: dict[str, object]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The URL's parameters now, and as they would be with these values (lists comma-joined, empty values removed)."""
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    wanted = dict(current)
     for key, value in values.items():
-        if value in (None, "", [], ()):
+        if value is None or (isinstance(value, str | list | tuple) and not value):
+            wanted.pop(key, None)
+        elif isinstance(value, list | tuple):
+            joined = join_values(value)
+            wanted[key] = joined if isinstance(joined, list) else [joined]
+        else:
+            wanted[key] = [str(value)]
+    return current, wanted
+
+
+def url_problem(**values: object) -> str | None:
+    """Why the link would not reopen this view once these values are in it (lib/urlstate.py's limits), or None."""
+    return link_problem(_url_with(values)[1])
+
+
+def set_url(**values: object) -> str | None:
+    """Write view state to the URL; empty values are removed so links stay short, lists are one comma-joined value.
+
+    Returns why the link would not reopen this view when copied (over Streamlit's 1,000 parameters, or longer than
+    the server takes: lib/urlstate.py), for the page to say so; None when it would.
+    """
+    current, wanted = _url_with(values)
+    for key in values:
+        if key not in wanted:
             if key in st.query_params:
                 del st.query_params[key]
-        elif isinstance(value, list | tuple):
-            st.query_params[key] = [str(v) for v in value]
-        elif st.query_params.get(key) != str(value):
-            st.query_params[key] = str(value)
+        elif current.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key] if len(wanted[key]) > 1 else wanted[key][0]
+    return link_problem(wanted)
 
 
 def url_index(key: str, options: list) -> int:
@@ -54,11 +110,15 @@ def url_index(key: str, options: list) -> int:
 
 
 def url_int(key: str, default: int, low: int, high: int) -> int:
-    """An integer from the URL clamped to [low, high]; anything unparsable gives the default."""
-    try:
-        return min(max(int(url_value(key, str(default))), low), high)
-    except ValueError:
-        return default
+    """An integer of ASCII digits from the URL clamped to [low, high]; anything else gives the default."""
+    return parse_int(st.query_params.get_all(key), default, low, high)
+
+
+def listed(values: list[str], most: int = 5, width: int = 30) -> str:
+    """A few values from a link as literal Markdown, each cut short: for notes about what a link held."""
+    shown = [value if len(value) <= width else value[: width - 1] + "…" for value in values[:most]]
+    more = f" and {len(values) - most:,} more" if len(values) > most else ""
+    return markdown_literal(", ".join(shown), inline=True) + more
 
 
 @st.cache_resource(show_spinner="Loading model set…")
@@ -75,9 +135,14 @@ def _picked(default: str) -> None:
 
 def choose_engine() -> Engine | None:
     """Sidebar picker of model sets; returns the loaded engine or None after explaining why not."""
+    if DROPPED_KEY in st.query_params:
+        dropped = dropped_problem(st.query_params.get_all(DROPPED_KEY))
+        del st.query_params[DROPPED_KEY]
+        if dropped:
+            st.warning(dropped)
     sets = list_model_sets(models_dir())
     if not sets:
-        st.info(f"No model set found under `{models_dir()}`. Build one:")
+        st.info(f"No model set found under {markdown_literal(str(models_dir()), inline=True)}. Build one:")
         st.code(BUILD_HINT, language="bash")
         return None
     names = [info.name for info in sets]
@@ -101,16 +166,17 @@ def choose_engine() -> Engine | None:
     info = sets[names.index(name)]
     if info.synthetic:
         st.sidebar.warning("Synthetic demo data: for trying the app, not for research.")
+    # Set names and messages (which quote names and paths) are shown as typed, never as Markdown.
     if info.error:
-        st.error(info.error)
+        st.error(markdown_literal(info.error))
         return None
     try:
         engine = cached_engine(str(info.path), info.created_at)
     except ModelSetError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(str(exc)))
         return None
     for message in engine.model_set.warnings:
-        st.warning(message)
+        st.warning(markdown_literal(message))
     return engine
 
 

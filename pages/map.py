@@ -45,6 +45,8 @@ if engine is not None:
     labels = {topic["id"]: topic["label"] for topic in level.topics}
     query = st.text_input("Pin a query on the map", value=url_value("q"), placeholder="e.g. superconductivity in twisted bilayers")
     focus_options = [None, *labels]
+    if url_value("focus") and not url_index("focus", focus_options):
+        st.warning("The topic to focus on in the link does not exist at this topic level; the whole map is shown.")
     focus = st.selectbox(
         "Focus on a topic",
         focus_options,
@@ -52,7 +54,8 @@ if engine is not None:
         format_func=lambda c: "whole map" if c is None else f"{c}: {labels[c]}",
     )
     prepared = prepare_query(query)
-    set_url(q=prepared.text, focus=focus)
+    if set_url(q=prepared.text, focus=focus):
+        st.info("This query is too long for a link that opens again: a copied link will not reopen it.")
     # Built from the same dict every run, the chart's spec is the same, so Streamlit keeps its selection across reruns.
     figure = go.Figure(cached_base_map(*engine_key(engine), focus, level.index))
     if prepared.truncated:

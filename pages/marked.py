@@ -8,31 +8,41 @@ from pages.common import (
     choose_engine,
     engine_key,
     export_buttons,
+    listed,
     marks,
     paper_card,
     set_mark,
     set_url,
     url_int,
+    url_problem,
 )
 
 from lib.text import markdown_literal, markdown_with_math
+from lib.urlstate import parse_ids
 
 st.title("More like these")
 engine = choose_engine()
 if engine is not None:
     marked = marks(engine)
     ignored = []
+    # One comma-joined value per kind (`more=id1,id2`); the older repeated form (`more=id1&more=id2`) reads too.
     for url_key, mark in (("more", 1), ("less", -1)):
-        for paper_id in st.query_params.get_all(url_key):
-            if engine.row_of(paper_id) is None:
-                ignored.append(paper_id)
-            elif paper_id not in marked:
-                marked[paper_id] = mark
+        found, unknown = parse_ids(st.query_params.get_all(url_key), lambda paper_id: engine.row_of(paper_id) is not None)
+        ignored.extend(unknown)
+        for paper_id in found:
+            marked.setdefault(paper_id, mark)
     if ignored:
-        st.warning(f"{len(ignored)} paper(s) in the link are not in this model set and were left out.")
+        st.warning(f"{len(ignored):,} paper(s) in the link are not in this model set and were left out: {listed(ignored)}.")
     more = [paper_id for paper_id, mark in marked.items() if mark == 1]
     less = [paper_id for paper_id, mark in marked.items() if mark == -1]
-    set_url(more=more, less=less)
+    # A link too long to open again would lose the whole view: such marks stay in this session only, and the page says so.
+    too_long = url_problem(more=more, less=less)
+    set_url(more=None if too_long else more, less=None if too_long else less)
+    if too_long:
+        st.warning(
+            f"Too many marked papers to keep in the link: {too_long}. They stay marked in this browser tab, "
+            "but a copied link will not hold them."
+        )
     if not marked:
         st.info(
             "Mark papers as **more like** or **less like** on the search, topic, map and paper pages: "
@@ -49,7 +59,8 @@ if engine is not None:
             left.markdown(markdown_with_math(title, inline=True))
             if right.button("Remove", key=f"remove-{paper_id}"):
                 set_mark(engine, paper_id, None)
-                set_url(more=[p for p in more if p != paper_id], less=[p for p in less if p != paper_id])
+                if not too_long:
+                    set_url(more=[p for p in more if p != paper_id], less=[p for p in less if p != paper_id])
                 st.rerun()
     if st.button("Clear all marks"):
         marked.clear()

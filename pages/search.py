@@ -9,6 +9,7 @@ from pages.common import (
     choose_engine,
     engine_key,
     export_buttons,
+    listed,
     paper_card,
     set_url,
     url_int,
@@ -17,6 +18,7 @@ from pages.common import (
 )
 
 from lib.search import MAX_QUERY_CHARS, prepare_query
+from lib.urlstate import split_values
 
 st.title("Search arXiv by meaning")
 engine = choose_engine()
@@ -46,7 +48,11 @@ if engine is not None:
         mode = st.radio("Ranking", list(modes), index=list(modes).index(wanted_mode) if wanted_mode in modes else 0, format_func=modes.get)
         count = st.slider("Results", 5, 100, url_int("k", 10, 5, 100), step=5)
         options = dict(engine.category_options())
-        chosen = [c for c in st.query_params.get_all("cat") if c in options]
+        in_link = split_values(st.query_params.get_all("cat"))
+        chosen = [c for c in in_link if c in options]
+        unknown = [c for c in in_link if c not in options]
+        if unknown:
+            st.warning(f"Categories in the link that this model set does not have were left out: {listed(unknown)}.")
         categories = st.multiselect("Categories", list(options), default=chosen, format_func=lambda c: f"{c} ({options[c]:,})")
         bounds = engine.year_bounds()
         years = None
@@ -57,7 +63,9 @@ if engine is not None:
             if years == bounds:
                 years = None
     prepared = prepare_query(query)
-    set_url(q=prepared.text, k=count if count != 10 else None, cat=categories, mode=mode if mode != "hybrid" else None)
+    too_long = set_url(q=prepared.text, k=count if count != 10 else None, cat=categories, mode=mode if mode != "hybrid" else None)
+    if too_long:
+        st.info(f"This search is too long for a link that opens again ({too_long}): a copied link will not reopen it.")
     set_url(**({"from": years[0], "to": years[1]} if years else {"from": None, "to": None}))
     if not prepared.text:
         st.info("Type a question or a few keywords: the search finds papers that mean it, not only those with the same words.")

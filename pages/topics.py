@@ -2,10 +2,22 @@
 
 import streamlit as st
 
-from pages.common import MAP_PAGE, choose_engine, export_buttons, level_control, paper_card, set_url, url_index, url_int, url_value
+from pages.common import (
+    MAP_PAGE,
+    choose_engine,
+    export_buttons,
+    level_control,
+    listed,
+    paper_card,
+    set_url,
+    url_index,
+    url_int,
+    url_value,
+)
 
 from lib.text import markdown_literal
-from lib.topics import counts_over_time, fastest_growing, papers_per_year, period_label, series_name, topic_members, topic_table
+from lib.topic_views import counts_over_time, fastest_growing, papers_per_year, period_label, series_name, topic_members, topic_table
+from lib.urlstate import parse_ints
 
 PAGE_SIZE = 20
 EXPORT_MAX = 10_000
@@ -18,7 +30,9 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
     if not len(known):
         return
     with st.expander("Topics over time", expanded=bool(url_value("compare") or url_value("grow_from"))):
-        wanted = [int(v) for v in st.query_params.get_all("compare") if v.lstrip("-").isdigit() and int(v) in by_id]
+        wanted, unknown = parse_ints(st.query_params.get_all("compare"), by_id)
+        if unknown:
+            st.warning(f"Topics to compare in the link that this model set does not have were left out: {listed(unknown)}.")
         default = wanted or ([chosen] if chosen is not None else list(by_id)[:5])
         compare = st.multiselect("Topics to compare", list(by_id), default=default, format_func=lambda c: f"{c}: {by_id[c]['label']}")
         by = st.radio("Papers per", ["year", "month"], index=1 if url_value("by") == "month" else 0, horizontal=True)

@@ -1,6 +1,7 @@
 """Hostile text in papers and links stays text in a real Chromium: search, paper, topics and map pages, hover labels too."""
 
 import contextlib
+import json
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -12,7 +13,7 @@ from playwright.sync_api import expect
 
 from lib.demo import generate_demo_records
 from lib.search import load_engine
-from lib.topics import topic_members
+from lib.topic_views import topic_members
 from tests.conftest import SCREENSHOTS, build_small, headless_chromium, streamlit_server, write_jsonl
 
 pytestmark = pytest.mark.browser
@@ -29,6 +30,8 @@ HOSTILE = [
     "{{7*7}} ${7*7} {% raw %} %{x}",
 ]
 HOSTILE_ID = "demo-<b>bold</b><svg/onload=window.__pwned=1>"
+# A model set folder named with Markdown: a link, bold and a directive would show if the name were not escaped.
+HOSTILE_SET = "x_[click](javascript:alert(1)) **b** :red[alert]"
 HOSTILE_PAPERS = len(HOSTILE) // 2
 PAGE_SIZE = 20
 # Plotly hovers the marker whose edge is nearest, and the query's star is 24 px wide: keep neighbours this far apart.
@@ -105,6 +108,11 @@ def models(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
     corpus = write_jsonl(root / "corpus.jsonl", _hostile_records())
     build_small(corpus, root / "models" / "hostile")
+    # Broken (its manifest's paper count is not a number), so its message, which names it, is shown too.
+    manifest = json.loads((root / "models" / "hostile" / "manifest.json").read_text(encoding="utf-8"))
+    manifest["counts"]["papers"] = "many"
+    (root / "models" / HOSTILE_SET).mkdir()
+    (root / "models" / HOSTILE_SET / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return root / "models"
 
 
@@ -311,3 +319,27 @@ def test_hostile_link_parameters_stay_text(server, page) -> None:
         if "q" in params:
             expect(page.get_by_label(QUERY_BOXES[path])).to_have_value(params["q"], timeout=30_000)
         _assert_inert(page)
+
+
+def test_a_set_named_with_markdown_shows_its_name_as_typed(server, page) -> None:
+    _visit(page, server + "/?" + urllib.parse.urlencode({"model": HOSTILE_SET}), "Search arXiv by meaning")
+    page.wait_for_function(VISIBLE_TEXT, arg=f"model set '{HOSTILE_SET}': manifest.json field 'counts.papers'", timeout=60_000)
+    picker = page.locator("[data-testid='stSidebar'] input[aria-label='Model set']")
+    assert picker.input_value() == f"{HOSTILE_SET} · broken"  # the picker's options are plain text
+    picker.click()
+    expect(page.get_by_role("option", name=f"{HOSTILE_SET} · broken", exact=True)).to_have_count(1, timeout=30_000)
+    page.keyboard.press("Escape")
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator("[data-testid='stAlertContainer'] strong").count() == 0  # no **b** turned bold
+    _shot(page, "hostile-set-name")
+    _assert_inert(page)
+
+
+def test_a_link_too_long_for_streamlit_says_so(server, page) -> None:
+    # Streamlit drops a query string of more than 1,000 parameters whole; the page names it instead of opening empty
+    # (from the server's first page run on, which installs the check: README, "Links").
+    _visit(page, server + "/", "Search arXiv by meaning")
+    _visit(page, server + "/?" + "&".join(f"more{i}=2401.{i:05d}" for i in range(1001)), "Search arXiv by meaning")
+    page.wait_for_function(VISIBLE_TEXT, arg="This link has 1,001 parameters", timeout=60_000)
+    assert "more than Streamlit reads" in _text(page)
+    _assert_inert(page)
