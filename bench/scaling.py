@@ -23,10 +23,10 @@ import pyarrow as pa
 from lib import modelset
 from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.ann import FILES as ANN_FILES
+from lib.clustering import NOISE
 from lib.levels import write_levels
 from lib.lexical import FILES as BM25_FILES
 from lib.lexical import META as BM25_META
-from lib.topics import NOISE
 
 # Map jitter: standard deviation as a share of each source point's distance to its JITTER_NEIGHBOUR-th nearest point.
 COORD_JITTER = 1.0

@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from lib.build import AGREEMENT_NEIGHBOURS
+from lib.clustering import assign_noise, cluster_points, merge_clusters, unsettle
 from lib.evaluation import clustering_figures
+from lib.layout import fit_umap, nearest_neighbours, topic_features
 from lib.modelset import load_model_set
 from lib.params import PRESETS
-from lib.topics import primary_category
-from lib.training import assign_noise, cluster_points, fit_umap, merge_clusters, nearest_neighbours, topic_features, unsettle
+from lib.topic_summaries import primary_category
 
 
 def main() -> None:

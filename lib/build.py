@@ -2,6 +2,13 @@
 
 A paper's document is its title and abstract from the metadata, or (with a corpus file) its title and
 its line of the corpus file: the paper's full text, already tokenised, line i for metadata row i.
+
+`_train_and_write` is the list of stages after the read, each timed under its name in the manifest (clean,
+doc2vec, index, lexical, umap, hdbscan, place, topics, write). Each stage is a small function here taking
+and returning plain data; the work itself is done in its module: lib/corpus.py (the training corpus),
+lib/doc2vec.py, lib/ann.py (the ANN index of large sets), lib/lexical.py (BM25), lib/layout.py (features,
+neighbours, UMAP, placement), lib/clustering.py (HDBSCAN and its clean-up into topics), lib/topic_summaries.py
+and lib/levels.py (keywords, summaries, coarser levels); lib/modelset.py writes the files and the manifest.
 """
 
 from __future__ import annotations
@@ -11,15 +18,20 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lib import doc2vec_files, modelset
 from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.cleaning import tokenize
+from lib.clustering import NOISE, assign_noise, by_size, cluster_points, merge_clusters, unsettle
+from lib.corpus import document_texts, paired_documents, read_corpus, write_corpus
+from lib.doc2vec import train_doc2vec, unit_rows
+from lib.layout import Neighbours, distinct_text_rows, fit_umap, map_sample_rows, nearest_neighbours, place_rest, topic_features
 from lib.levels import write_levels
 from lib.params import BuildParams
 from lib.reading import (
@@ -32,23 +44,10 @@ from lib.reading import (
     read_paired_metadata,
     read_papers,
 )
-from lib.stages import StageRecorder
-from lib.training import (
-    assign_noise,
-    by_size,
-    cluster_points,
-    distinct_text_rows,
-    fit_umap,
-    map_sample_rows,
-    merge_clusters,
-    nearest_neighbours,
-    place_rest,
-    topic_features,
-    train_doc2vec,
-    unit_rows,
-    unsettle,
-    write_corpus,
-)
+from lib.stages import Log, StageRecorder
+
+if TYPE_CHECKING:
+    from lib.lexical import LexicalIndex
 
 MIN_PAPERS = 20
 # How many nearest papers vote on whether a paper sits firmly in its topic.
@@ -61,15 +60,8 @@ FULL_TEXT = modelset.FULL_TEXT
 PAIRED_TEXT = "title+full text"
 
 
-# Papers whose texts are joined at a time while the corpus and the BM25 index are written.
-TEXT_BLOCK = 50_000
-
-
 class BuildError(Exception):
     """The build cannot go on; the message is one line for the user."""
-
-
-Log = Callable[[str], None]
 
 
 def log_stderr(message: str) -> None:
@@ -169,45 +161,42 @@ def _read_train_and_write(options: BuildOptions, staging: Path, log: Log) -> dic
     return _train_and_write(options, papers, report, input_sha, staging, stages, log, keep)
 
 
-def _document_texts(papers, text: str, separator: str = " \n ", block: int = TEXT_BLOCK) -> Iterator[str]:
-    """Each paper's document (abstract, or title and abstract), joined a block of rows at a time:
-    a whole column of joined texts would cost as much memory as the papers themselves."""
-    for start in range(0, len(papers), block):
-        rows = papers.iloc[start : start + block]
-        yield from rows["abstract"] if text == "abstract" else rows["title"] + separator + rows["abstract"]
+@dataclass(frozen=True)
+class Corpus:
+    """The training corpus in the staging folder (line i = paper i), and the corpus file it came from (None: abstracts)."""
+
+    path: Path
+    documents: int
+    source: CorpusFileReport | None
 
 
-def _paired_documents(lines: Iterable[str], titles: Sequence[str], keep: Sequence[bool], log: Log) -> Iterator[str]:
-    """Title and corpus line of each kept metadata row, in order; lines past the metadata are only read (to be counted)."""
-    kept = iter(titles)
-    start = last = time.perf_counter()
-    for row, line in enumerate(lines):
-        if row < len(keep) and keep[row]:
-            yield next(kept) + " " + line
-        now = time.perf_counter()
-        if now - last >= 5.0:
-            last = now
-            log(f"  corpus file: {row + 1:,} of {len(keep):,} lines read ({now - start:.0f}s)")
+@dataclass(frozen=True)
+class MapRows:
+    """The rows the map is fitted on (sorted; None = every paper) and how many papers repeat an earlier paper's text."""
+
+    sample: np.ndarray | None
+    copies: int
 
 
-def _write_paired_corpus(options: BuildOptions, titles: Sequence[str], keep: Sequence[bool], corpus: Path, log: Log) -> CorpusFileReport:
-    """Clean each kept paper's title and corpus line into the training corpus; fail unless lines and metadata rows match."""
-    source = CorpusFileReport()
-    log(f"reading {options.corpus_file}")
-    write_corpus(_paired_documents(corpus_lines(options.corpus_file, source), titles, keep, log), corpus)
-    if source.lines != len(keep):
-        raise BuildError(
-            f"corpus file {options.corpus_file} has {source.lines:,} lines but metadata {options.input} has {len(keep):,} rows; "
-            "line i of the corpus file must be the text of the paper in row i of the metadata"
-        )
-    return source
+@dataclass(frozen=True)
+class Layout:
+    """The map fitted on the sample: every paper's features, the fitted rows' features, their 2-D coordinates, the
+    space they are clustered in (the map itself or a higher-dimensional UMAP) and their nearest neighbours."""
+
+    features: np.ndarray
+    fitted: np.ndarray
+    coords: np.ndarray
+    space: np.ndarray
+    neighbours: Neighbours
 
 
-def _lines(path: Path) -> Iterator[str]:
-    """A text file's lines without their newlines, streamed."""
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            yield line.rstrip("\n")
+@dataclass(frozen=True)
+class Clusters:
+    """The fitted rows' topic labels, and what HDBSCAN itself found before noise was assigned and topics merged."""
+
+    labels: np.ndarray
+    hdbscan_clusters: int
+    hdbscan_noise: int
 
 
 def _train_and_write(
@@ -220,89 +209,179 @@ def _train_and_write(
     log: Log,
     keep: list[bool] | None = None,
 ) -> dict:
-    # These import scikit-learn: seconds that a build failing at its read should not wait for.
-    from lib.lexical import build_index
-    from lib.topics import NOISE, summarise_topics, topic_keywords
-
-    params, workers = options.params, options.workers
-    corpus = staging / CORPUS
-    source = None
+    """The stages after the read, in order; large arrays are dropped as soon as the next stages no longer need them."""
+    params = options.params
     with stages.stage("clean"):
-        if keep is None:
-            n_docs = write_corpus(_document_texts(papers, params.text), corpus)
-        else:
-            source = _write_paired_corpus(options, papers["title"].tolist(), keep, corpus, log)
-            n_docs = len(papers)
+        corpus = _clean_corpus(options, papers, keep, staging / CORPUS, log)
     with stages.stage("doc2vec"):
-        log(f"training Doc2Vec on {n_docs:,} papers ({params.doc2vec.epochs} epochs, {workers} workers)")
-        model = train_doc2vec(corpus, n_docs, params.doc2vec, workers, params.seed, log)
-        doc2vec_files.save(model, staging)
-        vectors = unit_rows(model.dv.vectors)
-        vocabulary = len(model.wv)
-        del model
-        np.save(staging / modelset.VECTORS, vectors)
+        vectors, vocabulary = _doc2vec(options, corpus, staging, log)
     ann = None
-    if n_docs >= ANN_MIN_PAPERS:
+    if corpus.documents >= ANN_MIN_PAPERS:
         with stages.stage("index"):
             ann = build_ivf(vectors, params.seed, log=log).save(staging)
     with stages.stage("lexical"):
-        log(f"BM25 index over {n_docs:,} papers")
-        if source is None:
-            lexical = build_index(tokenize(text) for text in _document_texts(papers, "title+abstract", " "))
-        else:
-            lexical = build_index(line.split() for line in _lines(corpus))
-        lexical.save(staging)
+        lexical = _lexical_index(papers, corpus, staging, log)
     with stages.stage("umap"):
-        distinct = distinct_text_rows(corpus)
-        copies = n_docs - len(distinct)
-        if len(distinct) < MIN_PAPERS:
-            raise BuildError(f"only {len(distinct)} distinct texts among {n_docs:,} papers; a model set needs at least {MIN_PAPERS}")
-        sample = map_sample_rows(n_docs, params.topics.map_sample, params.seed, distinct)
-        features = topic_features(vectors, lexical, params.topics, params.seed, fit_rows=sample)
+        rows = _map_rows(params, corpus)
+        features = topic_features(vectors, lexical, params.topics, params.seed, fit_rows=rows.sample)
         del vectors, lexical  # saved already; the map needs only the features from here on
-        fitted = features if sample is None else features[sample]
-        scope = f"a sample of {len(fitted):,} of {n_docs:,} papers" if sample is not None else f"{n_docs:,} papers"
-        if copies:
-            scope += f" ({copies:,} repeat an earlier paper's text: placed, not fitted)"
-        log(f"UMAP: {scope} ({params.topics.features}, {features.shape[1]}-D) to 2-D (n_neighbors={params.umap.n_neighbors})")
-        # Found once for both UMAP fits, the agreement check and placing; UMAP would find them itself otherwise.
-        neighbours = nearest_neighbours(fitted, max(params.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), params.seed)
-        coords = fit_umap(fitted, params.umap, 2, params.seed, verbose=False, neighbours=neighbours, log=log)
-        space = coords
-        if params.umap.cluster_dims > 2:
-            log(f"UMAP: {params.umap.cluster_dims}-D space for clustering")
-            space = fit_umap(fitted, params.umap, params.umap.cluster_dims, params.seed, verbose=False, neighbours=neighbours, log=log)
+        layout = _fit_map(params, features, rows, corpus.documents, log)
     with stages.stage("hdbscan"):
-        log(f"HDBSCAN: clustering {len(fitted):,} points (min_cluster_size={params.hdbscan.cluster_size(len(fitted))})")
-        labels = cluster_points(space, params.hdbscan, workers)
-        hdbscan_clusters, hdbscan_noise = len(set(labels.tolist()) - {NOISE}), int((labels == NOISE).sum())
-        if params.hdbscan.assign_noise:
-            labels = assign_noise(space, labels)
-        labels = merge_clusters(fitted, labels, params.topics.merge_distance)
-        if params.topics.min_agreement > 0:
-            nearest = neighbours.indices[:, : AGREEMENT_NEIGHBOURS + 1]
-            labels = unsettle(labels, nearest, params.topics.min_agreement, params.topics.max_unclustered)
-    if sample is not None:
+        clusters = _cluster(params, layout, options.workers, log)
+    if rows.sample is None:
+        coords, labels = layout.coords, clusters.labels
+    else:
         with stages.stage("place"):
-            rest = np.setdiff1d(np.arange(n_docs), sample)
-            log(f"placing the other {len(rest):,} papers by their {AGREEMENT_NEIGHBOURS} nearest fitted papers")
-            placed, placed_labels = place_rest(neighbours, fitted, features, rest, coords, labels, AGREEMENT_NEIGHBOURS, log)
-            all_coords, all_labels = np.empty((n_docs, 2), dtype=np.float32), np.empty(n_docs, dtype=np.int32)
-            all_coords[sample], all_coords[rest] = coords, placed
-            all_labels[sample], all_labels[rest] = labels, placed_labels
-            coords, labels = all_coords, by_size(all_labels)
-    del features, fitted, neighbours, space
+            coords, labels = _place(layout, rows.sample, clusters.labels, corpus.documents, log)
+    # Every paper's features, their neighbours and the clustered space: the keywords need none of them.
+    del features, layout
     with stages.stage("topics"):
-        keywords = topic_keywords(_lines(corpus), labels)
-        topics = summarise_topics(labels, coords, papers["categories"].tolist(), keywords)
-        write_levels(staging, labels, topics)
+        topics = _topics(corpus, coords, labels, papers, staging)
     with stages.stage("write"):
-        corpus.unlink()
-        papers["x"], papers["y"], papers["cluster"] = coords[:, 0], coords[:, 1], labels
-        modelset.write_papers(papers, staging / modelset.PAPERS)
-        np.save(staging / modelset.MAP, coords)
-        np.save(staging / modelset.CLUSTERS, labels)
-        (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
+        _write_papers_and_topics(corpus, coords, labels, topics, papers, staging)
+    manifest = _manifest(options, papers, report, input_sha, keep, corpus, vocabulary, rows, clusters, labels, topics, ann, stages)
+    return modelset.write_manifest(staging, manifest)
+
+
+def _clean_corpus(options: BuildOptions, papers, keep: list[bool] | None, path: Path, log: Log) -> Corpus:
+    """Clean each paper's document into the training corpus: its metadata text (--text), or its title and corpus-file line."""
+    if keep is None:
+        return Corpus(path, write_corpus(document_texts(papers, options.params.text), path), None)
+    return Corpus(path, len(papers), _write_paired_corpus(options, papers["title"].tolist(), keep, path, log))
+
+
+def _write_paired_corpus(options: BuildOptions, titles: Sequence[str], keep: Sequence[bool], corpus: Path, log: Log) -> CorpusFileReport:
+    """Clean each kept paper's title and corpus line into the training corpus; fail unless lines and metadata rows match."""
+    source = CorpusFileReport()
+    log(f"reading {options.corpus_file}")
+    write_corpus(paired_documents(corpus_lines(options.corpus_file, source), titles, keep, log), corpus)
+    if source.lines != len(keep):
+        raise BuildError(
+            f"corpus file {options.corpus_file} has {source.lines:,} lines but metadata {options.input} has {len(keep):,} rows; "
+            "line i of the corpus file must be the text of the paper in row i of the metadata"
+        )
+    return source
+
+
+def _doc2vec(options: BuildOptions, corpus: Corpus, staging: Path, log: Log) -> tuple[np.ndarray, int]:
+    """Train Doc2Vec, save the model, and save and return the unit document vectors with the vocabulary size."""
+    params, workers = options.params, options.workers
+    log(f"training Doc2Vec on {corpus.documents:,} papers ({params.doc2vec.epochs} epochs, {workers} workers)")
+    model = train_doc2vec(corpus.path, corpus.documents, params.doc2vec, workers, params.seed, log)
+    doc2vec_files.save(model, staging)
+    vectors = unit_rows(model.dv.vectors)
+    vocabulary = len(model.wv)
+    del model
+    np.save(staging / modelset.VECTORS, vectors)
+    return vectors, vocabulary
+
+
+def _lexical_index(papers, corpus: Corpus, staging: Path, log: Log) -> LexicalIndex:
+    """Build and save the BM25 index: over titles and abstracts, or over the corpus (titles and full texts)."""
+    # This imports scikit-learn: seconds that a build failing at its read should not wait for.
+    from lib.lexical import build_index
+
+    log(f"BM25 index over {corpus.documents:,} papers")
+    if corpus.source is None:
+        lexical = build_index(tokenize(text) for text in document_texts(papers, "title+abstract", " "))
+    else:
+        lexical = build_index(line.split() for line in read_corpus(corpus.path))
+    lexical.save(staging)
+    return lexical
+
+
+def _map_rows(params: BuildParams, corpus: Corpus) -> MapRows:
+    """The rows the map is fitted on: the first paper of each distinct text, sampled down to --map-sample."""
+    distinct = distinct_text_rows(corpus.path)
+    if len(distinct) < MIN_PAPERS:
+        raise BuildError(f"only {len(distinct)} distinct texts among {corpus.documents:,} papers; a model set needs at least {MIN_PAPERS}")
+    sample = map_sample_rows(corpus.documents, params.topics.map_sample, params.seed, distinct)
+    return MapRows(sample, corpus.documents - len(distinct))
+
+
+def _fit_map(params: BuildParams, features: np.ndarray, rows: MapRows, n_docs: int, log: Log) -> Layout:
+    """UMAP of the fitted rows to 2-D (and to the clustering space when it has more dimensions)."""
+    fitted = features if rows.sample is None else features[rows.sample]
+    scope = f"a sample of {len(fitted):,} of {n_docs:,} papers" if rows.sample is not None else f"{n_docs:,} papers"
+    if rows.copies:
+        scope += f" ({rows.copies:,} repeat an earlier paper's text: placed, not fitted)"
+    log(f"UMAP: {scope} ({params.topics.features}, {features.shape[1]}-D) to 2-D (n_neighbors={params.umap.n_neighbors})")
+    # Found once for both UMAP fits, the agreement check and placing; UMAP would find them itself otherwise.
+    neighbours = nearest_neighbours(fitted, max(params.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), params.seed)
+    coords = fit_umap(fitted, params.umap, 2, params.seed, verbose=False, neighbours=neighbours, log=log)
+    space = coords
+    if params.umap.cluster_dims > 2:
+        log(f"UMAP: {params.umap.cluster_dims}-D space for clustering")
+        space = fit_umap(fitted, params.umap, params.umap.cluster_dims, params.seed, verbose=False, neighbours=neighbours, log=log)
+    return Layout(features, fitted, coords, space, neighbours)
+
+
+def _cluster(params: BuildParams, layout: Layout, workers: int, log: Log) -> Clusters:
+    """HDBSCAN on the clustering space, then noise assigned, close topics merged and unsettled papers left unclustered."""
+    fitted, space = layout.fitted, layout.space
+    log(f"HDBSCAN: clustering {len(fitted):,} points (min_cluster_size={params.hdbscan.cluster_size(len(fitted))})")
+    labels = cluster_points(space, params.hdbscan, workers)
+    hdbscan_clusters, hdbscan_noise = len(set(labels.tolist()) - {NOISE}), int((labels == NOISE).sum())
+    if params.hdbscan.assign_noise:
+        labels = assign_noise(space, labels)
+    labels = merge_clusters(fitted, labels, params.topics.merge_distance)
+    if params.topics.min_agreement > 0:
+        nearest = layout.neighbours.indices[:, : AGREEMENT_NEIGHBOURS + 1]
+        labels = unsettle(labels, nearest, params.topics.min_agreement, params.topics.max_unclustered)
+    return Clusters(labels, hdbscan_clusters, hdbscan_noise)
+
+
+def _place(layout: Layout, sample: np.ndarray, labels: np.ndarray, n_docs: int, log: Log) -> tuple[np.ndarray, np.ndarray]:
+    """Every paper's map position and topic: the fitted rows' own, the others' from their nearest fitted papers."""
+    rest = np.setdiff1d(np.arange(n_docs), sample)
+    log(f"placing the other {len(rest):,} papers by their {AGREEMENT_NEIGHBOURS} nearest fitted papers")
+    placed, placed_labels = place_rest(
+        layout.neighbours, layout.fitted, layout.features, rest, layout.coords, labels, AGREEMENT_NEIGHBOURS, log
+    )
+    all_coords, all_labels = np.empty((n_docs, 2), dtype=np.float32), np.empty(n_docs, dtype=np.int32)
+    all_coords[sample], all_coords[rest] = layout.coords, placed
+    all_labels[sample], all_labels[rest] = labels, placed_labels
+    return all_coords, by_size(all_labels)
+
+
+def _topics(corpus: Corpus, coords: np.ndarray, labels: np.ndarray, papers, staging: Path) -> list[dict]:
+    """Each topic's keywords (from the corpus) and summary, and the coarser levels of topics, written to staging."""
+    # This imports scikit-learn: seconds that a build failing at its read should not wait for.
+    from lib.topic_summaries import summarise_topics, topic_keywords
+
+    keywords = topic_keywords(read_corpus(corpus.path), labels)
+    topics = summarise_topics(labels, coords, papers["categories"].tolist(), keywords)
+    write_levels(staging, labels, topics)
+    return topics
+
+
+def _write_papers_and_topics(corpus: Corpus, coords: np.ndarray, labels: np.ndarray, topics: list[dict], papers, staging: Path) -> None:
+    """Drop the corpus; write the papers with their positions and topics, the map, the labels and the topics."""
+    corpus.path.unlink()
+    papers["x"], papers["y"], papers["cluster"] = coords[:, 0], coords[:, 1], labels
+    modelset.write_papers(papers, staging / modelset.PAPERS)
+    np.save(staging / modelset.MAP, coords)
+    np.save(staging / modelset.CLUSTERS, labels)
+    (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
+
+
+def _manifest(
+    options: BuildOptions,
+    papers,
+    report: ReadReport,
+    input_sha: str,
+    keep: list[bool] | None,
+    corpus: Corpus,
+    vocabulary: int,
+    rows: MapRows,
+    clusters: Clusters,
+    labels: np.ndarray,
+    topics: list[dict],
+    ann: dict | None,
+    stages: StageRecorder,
+) -> dict:
+    """The model set's manifest, as the build knows it (modelset.write_manifest adds the format and the files)."""
+    params, n_docs, source, sample = options.params, corpus.documents, corpus.source, rows.sample
     noise = int((labels == NOISE).sum())
     source_files = {}
     if source is not None:
@@ -315,12 +394,12 @@ def _train_and_write(
                 "lines": source.lines,
             },
         }
-    manifest = {
+    return {
         "name": options.out.name,
         "synthetic": bool(papers["synthetic"].all()),
         "documents": ABSTRACTS if source is None else FULL_TEXT,
         "params": params.as_dict(),
-        "workers": workers,
+        "workers": options.workers,
         "input": {
             "path": str(options.input.resolve()),
             "bytes": options.input.stat().st_size,
@@ -339,22 +418,21 @@ def _train_and_write(
             "clusters": len(topics),
             "noise": noise,
             "noise_share": round(noise / n_docs, 4),
-            "hdbscan_clusters": hdbscan_clusters,
-            "hdbscan_noise": hdbscan_noise,
+            "hdbscan_clusters": clusters.hdbscan_clusters,
+            "hdbscan_noise": clusters.hdbscan_noise,
             "largest_cluster": max((t["size"] for t in topics), default=0),
             "read": report.as_dict(),
         },
         "placement": {"method": "nearest neighbours in document-vector space", "k": 15},
         "map_fit": {
             "papers": n_docs if sample is None else len(sample),
-            "repeated_texts": copies,
+            "repeated_texts": rows.copies,
             "others": "none" if sample is None else f"placed by their {AGREEMENT_NEIGHBOURS} nearest fitted papers (weighted mean, vote)",
             "lsa": "fitted on every paper" if sample is None else "fitted on the sample, every paper projected",
         },
         **({"ann": ann} if ann else {}),
         "stages": stages.as_dict(),
     }
-    return modelset.write_manifest(staging, manifest)
 
 
 def describe_read(report: ReadReport) -> list[str]:

@@ -16,7 +16,7 @@ Contract. `save(model, folder)` writes, for a trained gensim `Doc2Vec`:
 
 `load(folder)` reads them with `np.load(..., allow_pickle=False)`, the two weight matrices memory-mapped, checks every
 value, shape and dtype against the others (gensim's compiled inference trusts them to stay inside the arrays), and
-returns a gensim `Doc2Vec` whose `infer_vector` (and `lib.search.infer_vector`) gives exactly the vectors the trained
+returns a gensim `Doc2Vec` whose `infer_vector` (and `lib.doc2vec.infer_vector`) gives exactly the vectors the trained
 model gave. It holds no document vectors (a set's `vectors.npy` has them, unit length, and nothing needs gensim's raw
 ones) and is not meant to be trained further. Nothing here unpickles or evaluates anything: the files are data,
 whoever wrote them; a file that does not fit raises `Doc2VecFileError` with one line saying why.

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from lib.clustering import NOISE
 from lib.modelset import now_iso
-from lib.topics import NOISE, primary_category
+from lib.topic_summaries import primary_category
 
 K = 10
 DETERMINISM_QUERIES = 100

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from PIL import Image
 
-from lib.topics import NOISE
+from lib.clustering import NOISE
 
 # Maps of at most this many papers draw every paper as a point; larger ones draw all papers as a density image
 # (rendered here) under a sample of points for hovering. $MAP_MAX_POINTS overrides it.

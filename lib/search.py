@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,15 +16,16 @@ from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
-from gensim.models.doc2vec_inner import train_document_dbow, train_document_dm, train_document_dm_concat
 
 from lib.arxiv_ids import arxiv_id
 from lib.cleaning import tokenize
+from lib.clustering import NOISE
+from lib.doc2vec import infer_vector
 from lib.levels import Level, topic_levels
 from lib.lexical import STOP_WORDS
 from lib.modelset import ModelSet, load_model_set
 from lib.reading import Filters, normalize_id
-from lib.topics import NOISE, paper_months
+from lib.topic_views import paper_months
 
 PLACEMENT_NEIGHBOURS = 15
 # Rocchio's weight of the papers marked "less like this" against those marked "more like this".
@@ -97,34 +97,6 @@ class Location:
     neighbours: list[Hit]
 
 
-def infer_vector(model, words: list[str]) -> np.ndarray:
-    """gensim's inference with every random choice seeded from the words themselves.
-
-    gensim seeds the starting vector with Python's per-process salted `hash`, so the same query
-    would rank differently in two processes; here the seed is a CRC of the words.
-    """
-    size = model.dv.vector_size
-    seed = zlib.crc32(" ".join(words).encode("utf-8"))
-    start = np.random.Generator(np.random.SFC64(seed)).random(size).astype(np.float32)
-    doctag_vectors = ((start - 0.5) / size).reshape(1, size)
-    lockf = np.ones(1, dtype=np.float32)
-    work = np.zeros(model.layer1_size, dtype=np.float32)
-    neu1 = np.zeros(model.layer1_size, dtype=np.float32)
-    model.random = np.random.RandomState(seed)
-    alpha, epochs = model.alpha, model.epochs
-    alpha_delta = (alpha - model.min_alpha) / max(epochs - 1, 1)
-    for _ in range(epochs):
-        common = {"learn_words": False, "learn_hidden": False, "doctag_vectors": doctag_vectors, "doctags_lockf": lockf}
-        if model.sg:
-            train_document_dbow(model, words, [0], alpha, work, **common)
-        elif model.dm_concat:
-            train_document_dm_concat(model, words, [0], alpha, work, neu1, **common)
-        else:
-            train_document_dm(model, words, [0], alpha, work, neu1, **common)
-        alpha -= alpha_delta
-    return doctag_vectors[0]
-
-
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -155,7 +127,7 @@ class Engine:
         # Rank with the ANN index when the set has one; False forces exact scans (benchmarks compare the two).
         self.approximate = True
         self._labels = {topic["id"]: topic["label"] for topic in self.topics}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # infer_vector sets the shared model's random state: one query at a time
         self._lexical = model_set.lexical
         self.lexical_weight = LEXICAL_WEIGHT
         self.similar_lexical_weight = SIMILAR_LEXICAL_WEIGHT

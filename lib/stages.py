@@ -12,6 +12,9 @@ import psutil
 
 SAMPLE_SECONDS = 0.05
 
+# Where a long job's progress lines go (the build's is stderr).
+Log = Callable[[str], None]
+
 
 @dataclass
 class StageResult:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.search import load_engine
 from lib.text import markdown_with_math
-from lib.topics import topic_members
+from lib.topic_views import topic_members
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")

@@ -10,10 +10,10 @@ import pytest
 
 from lib import cli, doc2vec_files, modelset
 from lib.build import BuildOptions, build_model_set
+from lib.layout import map_sample_rows
 from lib.params import PRESETS, with_overrides
 from lib.reading import Filters
 from lib.search import load_engine
-from lib.training import map_sample_rows
 from tests.conftest import PYTHON, ROOT, build_small, write_jsonl
 
 STAGES = {"read", "clean", "doc2vec", "umap", "hdbscan", "topics", "lexical", "write"}

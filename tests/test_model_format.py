@@ -20,14 +20,13 @@ from gensim.models.doc2vec import Doc2Vec
 from streamlit.testing.v1 import AppTest
 
 from lib import doc2vec_files
-from lib.build import _document_texts
+from lib.corpus import document_texts, write_corpus
+from lib.doc2vec import infer_vector, train_doc2vec
 from lib.modelset import ModelSetError, list_model_sets, load_model_set, rebuild_hint, sha256_file
 from lib.params import PRESETS
 from lib.reading import Filters
 from lib.reading import read_papers as read_input
-from lib.search import infer_vector
 from lib.text import markdown_literal
-from lib.training import train_doc2vec, write_corpus
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -42,7 +41,7 @@ def corpus(demo_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     """The demo corpus cleaned into gensim's corpus-file format, as a build writes it."""
     table, _ = read_input(demo_corpus, Filters())
     path = tmp_path_factory.mktemp("doc2vec") / "corpus.txt"
-    return path, write_corpus(_document_texts(table.to_frame(), "title+abstract"), path)
+    return path, write_corpus(document_texts(table.to_frame(), "title+abstract"), path)
 
 
 def queries(corpus: Path, model: Doc2Vec, n: int = QUERIES, seed: int = 3) -> list[list[str]]:

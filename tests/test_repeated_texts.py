@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from lib import modelset
+from lib.layout import MAX_SPECTRAL_GROUPS, distinct_text_rows, fit_umap, nearest_neighbours, neighbour_groups
 from lib.params import UmapParams
-from lib.training import MAX_SPECTRAL_GROUPS, distinct_text_rows, fit_umap, nearest_neighbours, neighbour_groups
 from tests.conftest import build_small, write_jsonl
 
 

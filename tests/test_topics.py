@@ -1,7 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from lib.topics import papers_per_year, primary_category, summarise_topics, topic_keywords, topic_members, topic_table
+from lib.topic_summaries import primary_category, summarise_topics, topic_keywords
+from lib.topic_views import papers_per_year, topic_members, topic_table
 
 
 def frame() -> pd.DataFrame:
@@ -30,7 +31,7 @@ def test_keywords_set_clusters_apart_and_skip_stop_words() -> None:
 
 
 def test_keywords_counted_block_by_block_equal_those_of_one_pass(monkeypatch) -> None:
-    from lib import topics
+    from lib import topic_summaries
 
     rng = np.random.default_rng(3)
     vocab = {
@@ -42,13 +43,13 @@ def test_keywords_counted_block_by_block_equal_those_of_one_pass(monkeypatch) ->
     texts = [" ".join(rng.choice(vocab[i % 3], size=5)) + f" common word{i} rare{i % 5}" for i in range(257)]
     texts[13] = "the of and"  # a paper of stop words only
     whole = topic_keywords(texts, labels)
-    monkeypatch.setattr(topics, "KEYWORD_BLOCK", 10)
+    monkeypatch.setattr(topic_summaries, "KEYWORD_BLOCK", 10)
     blocked = topic_keywords(iter(texts), labels)
     assert blocked == whole
     assert set(whole[0][:4]) == set(vocab[0]) and set(whole[2][:4]) == set(vocab[2])
     assert "common" not in whole[0], "a word in more than half of the papers is no keyword"
     assert not any(word.startswith("word") for words in whole.values() for word in words), "a word in one paper is no keyword"
-    monkeypatch.setattr(topics, "KEYWORD_BLOCK", 1)
+    monkeypatch.setattr(topic_summaries, "KEYWORD_BLOCK", 1)
     assert topic_keywords(iter(texts), labels) == whole
 
 
@@ -79,7 +80,7 @@ def test_topic_table_members_and_years() -> None:
 
 
 def test_assign_noise_gives_unclustered_points_their_neighbours_cluster() -> None:
-    from lib.training import assign_noise
+    from lib.clustering import assign_noise
 
     points = np.array([[0.0, 0], [0.1, 0], [0.2, 0], [10, 10], [10.1, 10], [10.2, 10], [0.15, 0.05], [9.9, 10.1]])
     labels = np.array([0, 0, 0, 1, 1, 1, -1, -1])
@@ -103,14 +104,14 @@ def test_latex_macro_names_are_not_keywords() -> None:
 
 
 def test_clusters_are_renumbered_from_the_largest_down() -> None:
-    from lib.training import by_size
+    from lib.clustering import by_size
 
     assert by_size(np.array([5, 2, 2, -1, 5, 5, 7, 2, 2])).tolist() == [1, 0, 0, -1, 1, 1, 2, 0, 0]
     assert by_size(np.array([-1, -1])).tolist() == [-1, -1]
 
 
 def test_clusters_with_close_centres_merge_and_far_ones_stay_apart() -> None:
-    from lib.training import merge_clusters
+    from lib.clustering import merge_clusters
 
     # Centres of clusters 0 and 1 point almost the same way (cosine distance ~0.005); cluster 2 is orthogonal.
     features = np.array([[1.0, 0.0], [1.0, 0.1], [1.0, 0.2], [1.0, 0.0], [0.0, 1.0], [0.1, 1.0], [1.0, 0.05]])
@@ -121,7 +122,7 @@ def test_clusters_with_close_centres_merge_and_far_ones_stay_apart() -> None:
 
 
 def test_papers_whose_neighbours_sit_in_other_topics_are_left_unclustered() -> None:
-    from lib.training import unsettle
+    from lib.clustering import unsettle
 
     labels = np.array([0, 0, 0, 1, 1, 1])
     # Each row: the paper itself, then its three nearest papers.
@@ -134,9 +135,9 @@ def test_papers_whose_neighbours_sit_in_other_topics_are_left_unclustered() -> N
 
 
 def test_topic_features_join_unit_doc2vec_and_lsa_views() -> None:
+    from lib.layout import nearest_neighbours, topic_features
     from lib.lexical import build_index
     from lib.params import TopicParams
-    from lib.training import nearest_neighbours, topic_features
 
     docs = [["graph", "coloring", "chromatic"]] * 5 + [["spin", "chain", "magnet"]] * 5
     index = build_index(docs)
@@ -176,7 +177,7 @@ def test_lsa_fitted_on_a_sample_projects_every_paper_block_by_block() -> None:
 
 
 def test_a_paper_outside_the_sample_sits_at_the_weighted_mean_of_its_neighbours_and_takes_their_vote() -> None:
-    from lib.training import place_by_neighbours
+    from lib.layout import place_by_neighbours
 
     coords = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 8.0]], dtype=np.float32)
     labels = np.array([3, -1, 5])
@@ -189,7 +190,7 @@ def test_a_paper_outside_the_sample_sits_at_the_weighted_mean_of_its_neighbours_
 
 
 def test_paper_months_come_from_the_id_then_the_update_date() -> None:
-    from lib.topics import paper_months, period_label
+    from lib.topic_views import paper_months, period_label
 
     ids = pd.Series(["2401.01234", "hep-th/9901001", "demo-1", "math.GT/0309136", "0704.0001", "x", "2413.00001"])
     dates = pd.Series(["2025-05-01", "2001-01-01", "2023-05-07", None, "", "", "2020-02-02"])
@@ -206,7 +207,7 @@ def test_paper_months_come_from_the_id_then_the_update_date() -> None:
 
 
 def test_counts_over_time_list_every_period_and_growth_compares_the_window_halves() -> None:
-    from lib.topics import counts_over_time, fastest_growing
+    from lib.topic_views import counts_over_time, fastest_growing
 
     def month(year: int, m: int) -> int:
         return year * 12 + m - 1
@@ -225,7 +226,7 @@ def test_counts_over_time_list_every_period_and_growth_compares_the_window_halve
 
 
 def test_series_names_have_nothing_vega_lite_would_parse() -> None:
-    from lib.topics import series_name
+    from lib.topic_views import series_name
 
     assert series_name(0, "segmentation, image, maps") == "0 - segmentation, image, maps"
     assert not set(series_name(3, "a:b.c[d]\\e")) & set(":.[]\\")

@@ -1,80 +1,29 @@
-"""Training: the tokenised corpus file, Doc2Vec on it, the UMAP map and HDBSCAN clusters."""
+"""The 2-D layout: the map's features, their nearest neighbours, UMAP, and the placement of papers outside the fit.
+
+Contract. `topic_features` gives the vectors the map and topics are computed from (row i = paper i). The map
+is fitted on the rows `map_sample_rows` picks: every paper, or a sample, and only the first paper of each
+distinct text (`distinct_text_rows`). `nearest_neighbours` of the fitted rows are found once and shared by
+both UMAP fits (`fit_umap`: the 2-D map and the space clustered), the build's agreement check and placing.
+Papers outside the fit get the similarity-weighted mean position of their nearest fitted papers and the topic
+of their weighted vote (`place_by_neighbours`, `place_rest` a block at a time). Everything is seeded: the
+same features and seed give the same layout.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from gensim.models.callbacks import CallbackAny2Vec
-from gensim.models.doc2vec import Doc2Vec
 
-from lib.cleaning import clean_text
-from lib.lexical import LexicalIndex
-from lib.params import Doc2VecParams, HdbscanParams, TopicParams, UmapParams
+from lib.doc2vec import unit_rows
+from lib.params import TopicParams, UmapParams
+from lib.stages import Log
 
-Log = Callable[[str], None]
-
-
-def write_corpus(texts: Iterable[str], path: Path) -> int:
-    """Write one cleaned document per line (gensim's corpus_file format); return the line count."""
-    count = 0
-    with open(path, "w", encoding="utf-8") as out:
-        for text in texts:
-            out.write(clean_text(text))
-            out.write("\n")
-            count += 1
-    return count
-
-
-class _EpochProgress(CallbackAny2Vec):
-    """Reports each finished Doc2Vec epoch with elapsed time."""
-
-    def __init__(self, epochs: int, log: Log) -> None:
-        self.epochs, self.log, self.epoch, self.start = epochs, log, 0, time.perf_counter()
-
-    def on_epoch_end(self, model: Doc2Vec) -> None:
-        self.epoch += 1
-        elapsed = time.perf_counter() - self.start
-        step = max(1, self.epochs // 10)
-        if self.epoch % step == 0 or self.epoch == self.epochs:
-            eta = elapsed / self.epoch * (self.epochs - self.epoch)
-            self.log(f"  doc2vec epoch {self.epoch}/{self.epochs}  {elapsed:.0f}s elapsed, ~{eta:.0f}s left")
-
-
-def train_doc2vec(corpus_file: Path, n_docs: int, params: Doc2VecParams, workers: int, seed: int, log: Log) -> Doc2Vec:
-    """Train Doc2Vec streaming from the corpus file; document i is line i."""
-    logging.getLogger("gensim").setLevel(logging.WARNING)
-    model = Doc2Vec(
-        corpus_file=str(corpus_file),
-        dm=params.dm,
-        dbow_words=params.dbow_words,
-        vector_size=params.vector_size,
-        window=params.window,
-        min_count=params.min_count,
-        epochs=params.epochs,
-        negative=params.negative,
-        sample=params.sample,
-        max_final_vocab=params.max_final_vocab,
-        workers=workers,
-        seed=seed,
-        callbacks=[_EpochProgress(params.epochs, log)],
-    )
-    if len(model.dv) != n_docs:
-        raise RuntimeError(f"Doc2Vec saw {len(model.dv)} documents, expected {n_docs}")
-    return model
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero), as float32, for cosine by dot product."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
-
+if TYPE_CHECKING:  # lib.lexical imports scikit-learn, which a build should not load before its read succeeded
+    from lib.lexical import LexicalIndex
 
 # Below this many papers neighbours are found exactly, above it approximately (as UMAP itself does).
 EXACT_NEIGHBOURS_BELOW = 4096
@@ -179,80 +128,6 @@ def fit_umap(
         precomputed_knn=knn,
     )
     return reducer.fit_transform(vectors).astype(np.float32)
-
-
-def cluster_points(points: np.ndarray, params: HdbscanParams, workers: int) -> np.ndarray:
-    """HDBSCAN cluster labels (-1 is noise) for the given low-dimensional points."""
-    from hdbscan import HDBSCAN
-
-    size = max(2, min(params.cluster_size(len(points)), len(points)))
-    clusterer = HDBSCAN(
-        min_cluster_size=size,
-        min_samples=params.min_samples,
-        metric=params.metric,
-        cluster_selection_method=params.cluster_selection_method,
-        core_dist_n_jobs=workers,
-    )
-    return clusterer.fit_predict(points).astype(np.int32)
-
-
-def by_size(labels: np.ndarray) -> np.ndarray:
-    """Renumber clusters 0, 1, ... from the largest down (ties by old number); noise stays -1."""
-    labels = np.asarray(labels)
-    clustered = labels[labels >= 0]
-    if not len(clustered):
-        return labels.astype(np.int32)
-    old, sizes = np.unique(clustered, return_counts=True)
-    order = old[np.lexsort((old, -sizes))]
-    mapping = np.full(int(old.max()) + 1, -1, dtype=np.int32)
-    mapping[order] = np.arange(len(order), dtype=np.int32)
-    return np.where(labels >= 0, mapping[np.clip(labels, 0, None)], -1).astype(np.int32)
-
-
-def merge_clusters(features: np.ndarray, labels: np.ndarray, max_distance: float | None) -> np.ndarray:
-    """Join clusters whose centres (mean feature vectors) lie within max_distance, cosine, average linkage."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    labels = np.asarray(labels)
-    ids = np.unique(labels[labels >= 0])
-    if max_distance is None or len(ids) < 2:
-        return by_size(labels)
-    centres = np.vstack([features[labels == cluster].mean(axis=0) for cluster in ids])
-    groups = fcluster(linkage(centres, method="average", metric="cosine"), t=max_distance, criterion="distance") - 1
-    merged = np.where(labels >= 0, groups[np.searchsorted(ids, np.clip(labels, ids[0], None))], -1)
-    return by_size(merged)
-
-
-def unsettle(labels: np.ndarray, neighbours: np.ndarray, min_agreement: float, max_share: float) -> np.ndarray:
-    """Leave unclustered the papers whose nearest papers mostly lie in other topics (least agreement first, capped)."""
-    labels = np.asarray(labels).copy()
-    if min_agreement <= 0 or max_share <= 0 or not len(labels):
-        return labels
-    others = neighbours != np.arange(len(labels))[:, None]
-    same = (labels[neighbours] == labels[:, None]) & others
-    agreement = same.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
-    candidates = np.flatnonzero((agreement < min_agreement) & (labels >= 0))
-    limit = int(max_share * len(labels)) - int((labels < 0).sum())
-    candidates = candidates[np.lexsort((candidates, agreement[candidates]))][: max(limit, 0)]
-    labels[candidates] = -1
-    return labels
-
-
-def assign_noise(points: np.ndarray, labels: np.ndarray, neighbours: int = 10) -> np.ndarray:
-    """Give each unclustered point the cluster most common among its nearest clustered points."""
-    from sklearn.neighbors import NearestNeighbors
-
-    labels = labels.copy()
-    noise = labels == -1
-    if not noise.any() or noise.all():
-        return labels
-    clustered = np.flatnonzero(~noise)
-    k = min(neighbours, len(clustered))
-    index = NearestNeighbors(n_neighbors=k).fit(points[clustered])
-    _, nearest = index.kneighbors(points[noise])
-    votes = labels[clustered][nearest]
-    labels[noise] = [np.bincount(row).argmax() for row in votes]
-    return labels
 
 
 def map_sample_rows(n_papers: int, sample: int | None, seed: int, distinct: np.ndarray | None = None) -> np.ndarray | None:
