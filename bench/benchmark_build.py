@@ -31,8 +31,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+from lib.settings import current_settings
+from lib.stages import log_stderr
+
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SAMPLE = REPO.parent / "shared" / "arxiv" / "sample.jsonl.gz"
 DEFAULT_WORKDIR = Path("/tmp/arxiv-bench")
 MB = 2**20
 GB = 2**30
@@ -46,11 +48,6 @@ LIBRARIES = ("gensim", "umap-learn", "hdbscan", "numpy", "pandas")
 
 class BenchError(Exception):
     """The benchmark cannot go on; the message is one line."""
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr so stdout carries only the tables."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def maxrss_mb() -> float:
@@ -211,7 +208,7 @@ def write_replicated(sample: Path, target: Path, target_bytes: int, target_recor
                     written += len(data)
                     records += 1
                     if written >= next_report:
-                        log(f"  wrote {written / MB:,.0f} MB")
+                        log_stderr(f"  wrote {written / MB:,.0f} MB")
                         next_report += 256 * MB
                     if done():
                         break
@@ -233,12 +230,12 @@ def ensure_big_file(sample: Path, workdir: Path, big_gb: float) -> Path:
         except ValueError:
             meta = {}
         if meta.get("source") == signature and meta.get("bytes") == path.stat().st_size:
-            log(f"reusing {path} ({path.stat().st_size / MB:,.0f} MB)")
+            log_stderr(f"reusing {path} ({path.stat().st_size / MB:,.0f} MB)")
             return path
     free = shutil.disk_usage(workdir).free
     if free < target_bytes * 1.1:
         raise BenchError(f"not enough disk in {workdir}: {free / MB:,.0f} MB free, need about {target_bytes * 1.1 / MB:,.0f} MB")
-    log(f"writing {path} (at least {target_bytes / MB:,.0f} MB) from {sample}")
+    log_stderr(f"writing {path} (at least {target_bytes / MB:,.0f} MB) from {sample}")
     meta_path.unlink(missing_ok=True)
     partial = path.with_name(path.name + ".part")
     start = time.perf_counter()
@@ -251,13 +248,13 @@ def ensure_big_file(sample: Path, workdir: Path, big_gb: float) -> Path:
     meta = {"source": signature, "bytes": written, "records": records}
     meta_path.write_text(json.dumps(meta, indent=1) + "\n")
     seconds = time.perf_counter() - start
-    log(f"  {records:,} records, {written / MB:,.0f} MB in {seconds:.0f} s")
+    log_stderr(f"  {records:,} records, {written / MB:,.0f} MB in {seconds:.0f} s")
     return path
 
 
 def read_figures(label: str, path: Path, categories: list[str]) -> dict[str, Any]:
     """Time one read in a fresh process and add the file's size and the rates."""
-    log(f"read: {label} ({path.name}, filter: {' '.join(categories) or 'none'})")
+    log_stderr(f"read: {label} ({path.name}, filter: {' '.join(categories) or 'none'})")
     result = run_child(["read", str(path), *categories])
     seconds = max(result["seconds"], 1e-9)
     result.update(
@@ -303,7 +300,7 @@ def run_build(sample: Path, workdir: Path, papers: int, epochs: int | None) -> d
         "epochs": epochs,
         "workers": workers,
     }
-    log(f"build: first {papers:,} papers, preset default, {effective_epochs} epochs, {workers} workers, into {out}")
+    log_stderr(f"build: first {papers:,} papers, preset default, {effective_epochs} epochs, {workers} workers, into {out}")
     try:
         result = run_child(["build", json.dumps(config)])
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -450,12 +447,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             raise argparse.ArgumentTypeError(f"expected a positive number: {value}")
         return number
 
-    env_sample = os.environ.get("ARXIV_SAMPLE")
     parser = argparse.ArgumentParser(description="Benchmark reading and building; prints markdown tables.")
     parser.add_argument(
         "--sample",
         type=Path,
-        default=Path(env_sample) if env_sample else DEFAULT_SAMPLE,
+        default=current_settings().arxiv_sample,
         help="real arXiv sample, JSON lines (default: $ARXIV_SAMPLE or ../shared/arxiv/sample.jsonl.gz beside the repository)",
     )
     parser.add_argument(
@@ -528,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        log(f"wrote {args.json}")
+        log_stderr(f"wrote {args.json}")
     return 1 if figures["errors"] else 0
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import benchmark_build as bench
+from lib.settings import DEFAULT_SAMPLE
 
 ARXIV_PAPERS = 2_700_000
 FITTED_STAGES = ("umap", "hdbscan")
@@ -128,7 +129,7 @@ def tables(runs: dict[int, dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sample", type=Path, default=bench.DEFAULT_SAMPLE, help="the real arXiv sample (JSON lines, .gz)")
+    parser.add_argument("--sample", type=Path, default=DEFAULT_SAMPLE, help="the real arXiv sample (JSON lines, .gz)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000], help="papers per build")
     parser.add_argument("--preset", default="large", help="build preset (default large)")
     parser.add_argument("--workdir", type=Path, default=bench.DEFAULT_WORKDIR, help="folder for the scaled corpora")

@@ -314,12 +314,12 @@ def title_queries(models: Path, limit: int = 20_000, seed: int = 5) -> list[str]
 
     Falls back to the fixed QUERIES when no papers can be read (say, with --url and no local models).
     """
-    from lib.modelset import read_papers
+    from lib.modelset import load_papers_frame
 
     titles: set[str] = set()
     for table in sorted([*models.glob("*/papers.arrow"), *models.glob("*/papers.parquet")]):
         with contextlib.suppress(OSError, KeyError, ValueError):
-            for title in read_papers(table)["title"].tolist():
+            for title in load_papers_frame(table)["title"].tolist():
                 words = " ".join(str(title or "").split()[:8])
                 if len(words) > 10:
                     titles.add(words.lower())

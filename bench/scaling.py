@@ -6,7 +6,8 @@ noise scaled to the local spacing of the source points, and unit vectors with a 
 the Doc2Vec model are the source's, BM25 rows are copied with idf recomputed for the new number of papers.
 
 Benchmarks only (`python -m bench.scale_model_set`, tests/test_map_scale.py, tests/test_ann.py): the app never imports it. The files it
-writes are those named by lib.modelset, lib.lexical and lib.ann, verified by `lib.modelset` like a built set.
+writes are those named by lib/setfiles.py, written into `lib.modelset.staged` (committed whole, or removed on failure)
+and verified by `lib.modelset` like a built set.
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from lib import modelset
+from lib import modelset, setfiles
 from lib.ann import ANN_MIN_PAPERS, build_ivf
-from lib.ann import FILES as ANN_FILES
 from lib.clustering import NOISE
-from lib.levels import write_levels
-from lib.lexical import FILES as BM25_FILES
-from lib.lexical import META as BM25_META
+from lib.setfiles import BM25_COLUMNS, BM25_IDF, BM25_META, BM25_ROW_NORMS
+from lib.stages import Log
+from lib.vectors import unit_rows
 
 # Map jitter: standard deviation as a share of each source point's distance to its JITTER_NEIGHBOUR-th nearest point.
 COORD_JITTER = 1.0
@@ -35,21 +35,18 @@ JITTER_NEIGHBOUR = 5
 VECTOR_NOISE = 0.1
 # Rows generated at a time (the papers table is then written as one record batch, as a build writes it).
 CHUNK_ROWS = 1 << 20
-BM25_EXTRA = ("bm25_idf.npy", "bm25_row_norms.npy")
+# The files written anew for the scaled set; every other file the source lists (the Doc2Vec model's) is copied.
 REGENERATED = {
-    modelset.PAPERS,
-    modelset.PAPERS_V2,
-    modelset.VECTORS,
-    modelset.MAP,
-    modelset.CLUSTERS,
-    modelset.TOPICS,
-    modelset.LEVELS,
-    BM25_META,
-    *BM25_FILES.values(),
-    *BM25_EXTRA,
-    *ANN_FILES.values(),
+    setfiles.PAPERS,
+    setfiles.PAPERS_V2,
+    setfiles.VECTORS,
+    setfiles.MAP,
+    setfiles.CLUSTERS,
+    setfiles.TOPICS,
+    setfiles.LEVELS,
+    *setfiles.BM25_FILES,
+    *setfiles.ANN_FILES,
 }
-Log = Callable[[str], None]
 
 
 def replica_id(paper_id: str, replica: int) -> str:
@@ -86,9 +83,7 @@ def _scaled_vectors(vectors: np.ndarray, start: int, end: int, rng: np.random.Ge
     block = np.array(vectors[source], dtype=np.float32)
     copies = replica > 0
     jitter = rng.standard_normal(block.shape, dtype=np.float32) * np.float32(noise / np.sqrt(block.shape[1]))
-    moved = block[copies] + jitter[copies]
-    norms = np.linalg.norm(moved, axis=1, keepdims=True)
-    block[copies] = moved / np.where(norms == 0, 1, norms)
+    block[copies] = unit_rows(block[copies] + jitter[copies])
     return block
 
 
@@ -115,8 +110,8 @@ def _scale_bm25(source: Path, out: Path, n_papers: int) -> dict:
     from scipy import sparse
 
     meta = json.loads((source / BM25_META).read_text(encoding="utf-8"))
-    data, indices, indptr = (np.load(source / BM25_FILES[name], mmap_mode="r") for name in ("data", "indices", "indptr"))
-    idf = np.load(source / "bm25_idf.npy").astype(np.float64)
+    data, indices, indptr = (np.load(source / BM25_COLUMNS[name], mmap_mode="r") for name in ("data", "indices", "indptr"))
+    idf = np.load(source / BM25_IDF).astype(np.float64)
     n_source, n_terms = int(meta["n_docs"]), len(meta["terms"])
     full, rest = divmod(n_papers, n_source)
     counts = np.diff(np.asarray(indptr))
@@ -128,8 +123,8 @@ def _scale_bm25(source: Path, out: Path, n_papers: int) -> dict:
     new_indptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(df, out=new_indptr[1:])
     total = int(new_indptr[-1])
-    new_data = np.lib.format.open_memmap(out / BM25_FILES["data"], mode="w+", dtype=np.float32, shape=(total,))
-    new_indices = np.lib.format.open_memmap(out / BM25_FILES["indices"], mode="w+", dtype=np.int32, shape=(total,))
+    new_data = np.lib.format.open_memmap(out / BM25_COLUMNS["data"], mode="w+", dtype=np.float32, shape=(total,))
+    new_indices = np.lib.format.open_memmap(out / BM25_COLUMNS["indices"], mode="w+", dtype=np.int32, shape=(total,))
     offsets = (np.arange(full, dtype=np.int64) * n_source)[:, None]
     for term in range(n_terms):
         low, high = int(indptr[term]), int(indptr[term + 1])
@@ -148,12 +143,12 @@ def _scale_bm25(source: Path, out: Path, n_papers: int) -> dict:
     new_data.flush()
     new_indices.flush()
     del new_data, new_indices
-    np.save(out / BM25_FILES["indptr"], new_indptr)
-    np.save(out / "bm25_idf.npy", new_idf.astype(np.float32))
+    np.save(out / BM25_COLUMNS["indptr"], new_indptr)
+    np.save(out / BM25_IDF, new_idf.astype(np.float32))
     scaled = sparse.csc_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices), np.asarray(indptr)), shape=(n_source, n_terms))
     scaled = scaled @ sparse.diags(ratio)
     source_norms = np.sqrt(np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel()).astype(np.float32)
-    np.save(out / "bm25_row_norms.npy", source_norms[np.arange(n_papers) % n_source])
+    np.save(out / BM25_ROW_NORMS, source_norms[np.arange(n_papers) % n_source])
     (out / BM25_META).write_text(json.dumps({**meta, "n_docs": n_papers}), encoding="utf-8")
     return {"nonzeros": total, "terms": n_terms}
 
@@ -171,19 +166,17 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
         raise ValueError("n_papers must be at least 1")
     started = time.perf_counter()
     manifest = modelset.verify(source)
-    modelset.clean_leftovers(out)
-    staging = modelset.staging_dir(out)
-    try:
+    with modelset.staged(out) as staging:
         rng = np.random.default_rng(seed)
-        coords = np.load(source / modelset.MAP).astype(np.float64)
-        clusters = np.load(source / modelset.CLUSTERS)
-        vectors = np.load(source / modelset.VECTORS, mmap_mode="r")
-        table = modelset.papers_table(modelset.read_papers(source / modelset.papers_file(manifest)))
+        coords = np.load(source / setfiles.MAP).astype(np.float64)
+        clusters = np.load(source / setfiles.CLUSTERS)
+        vectors = np.load(source / setfiles.VECTORS, mmap_mode="r")
+        table = modelset.papers_table(modelset.load_papers_frame(source / modelset.papers_file(manifest)))
         n_source = table.num_rows
         scales = jitter_scales(coords)
         log(f"scaling '{source.name}' ({n_source:,} papers) to {n_papers:,} papers in {out}")
-        map_out = np.lib.format.open_memmap(staging / modelset.MAP, mode="w+", dtype=np.float32, shape=(n_papers, 2))
-        vectors_out = np.lib.format.open_memmap(staging / modelset.VECTORS, mode="w+", dtype=np.float32, shape=(n_papers, vectors.shape[1]))
+        map_out = np.lib.format.open_memmap(staging / setfiles.MAP, mode="w+", dtype=np.float32, shape=(n_papers, 2))
+        vectors_out = np.lib.format.open_memmap(staging / setfiles.VECTORS, mode="w+", dtype=np.float32, shape=(n_papers, vectors.shape[1]))
         new_clusters = clusters[np.arange(n_papers) % n_source].astype(clusters.dtype)
         chunks = []
         for start, end in _chunks(n_papers):
@@ -191,18 +184,18 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
             map_out[start:end] = block
             vectors_out[start:end] = _scaled_vectors(vectors, start, end, rng, VECTOR_NOISE)
             chunks.append(_papers_chunk(table, block, new_clusters[start:end], start, end))
-        modelset.write_papers(pa.concat_tables(chunks), staging / modelset.PAPERS)
+        modelset.write_papers(pa.concat_tables(chunks), staging / setfiles.PAPERS)
         del chunks
         map_out.flush()
         vectors_out.flush()
         del map_out, vectors_out
-        np.save(staging / modelset.CLUSTERS, new_clusters)
+        np.save(staging / setfiles.CLUSTERS, new_clusters)
         ann = None
         if n_papers >= ANN_MIN_PAPERS:
-            ann = build_ivf(np.load(staging / modelset.VECTORS, mmap_mode="r"), seed, log=log).save(staging)
-        topics = _scaled_topics(json.loads((source / modelset.TOPICS).read_text(encoding="utf-8")), new_clusters)
-        (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
-        write_levels(staging, new_clusters, topics)
+            ann = build_ivf(np.load(staging / setfiles.VECTORS, mmap_mode="r"), seed, log=log).save(staging)
+        topics = _scaled_topics(json.loads((source / setfiles.TOPICS).read_text(encoding="utf-8")), new_clusters)
+        (staging / setfiles.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
+        modelset.write_levels(staging, new_clusters, topics)
         log("BM25 rows")
         bm25 = _scale_bm25(source, staging, n_papers)
         for name in manifest["files"]:
@@ -242,8 +235,4 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
             scaled["ann"] = ann
         log("checksums")
         written = modelset.write_manifest(staging, scaled)
-        modelset.commit(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return written

@@ -20,12 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.build import AGREEMENT_NEIGHBOURS
 from lib.clustering import assign_noise, cluster_points, merge_clusters, unsettle
 from lib.evaluation import clustering_figures
 from lib.layout import fit_umap, nearest_neighbours, topic_features
 from lib.modelset import load_model_set
-from lib.params import PRESETS
+from lib.params import PLACEMENT_NEIGHBOURS, PRESETS
 from lib.topic_summaries import primary_category
 
 
@@ -48,7 +47,7 @@ def main() -> None:
         start = time.perf_counter()
         params = replace(defaults.topics, features=features_name)
         features = topic_features(np.asarray(model_set.vectors), model_set.lexical, params, seed=0)
-        neighbours = nearest_neighbours(features, max(defaults.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), seed=0)
+        neighbours = nearest_neighbours(features, max(defaults.umap.n_neighbors, PLACEMENT_NEIGHBOURS + 1), seed=0)
         space = fit_umap(features, defaults.umap, defaults.umap.cluster_dims, seed=0, verbose=False, neighbours=neighbours)
         print(f"# {features_name}: features, neighbours and UMAP in {time.perf_counter() - start:.0f}s", flush=True)
         for size in args.sizes:
@@ -56,7 +55,7 @@ def main() -> None:
             leaves = assign_noise(space, cluster_points(space, hdbscan, 2))
             for merge, agreement in itertools.product(args.merge, args.agreement):
                 labels = merge_clusters(features, leaves, merge or None)
-                labels = unsettle(labels, neighbours.indices[:, : AGREEMENT_NEIGHBOURS + 1], agreement, params.max_unclustered)
+                labels = unsettle(labels, neighbours.indices[:, : PLACEMENT_NEIGHBOURS + 1], agreement, params.max_unclustered)
                 f = clustering_figures(labels, primaries)
                 print(
                     f"{features_name:>11} {size:>4} {merge:>5} {agreement:>9} | {f['clusters']:>8} {f['noise_share']:.3f}"

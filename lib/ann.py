@@ -11,15 +11,17 @@ Below ANN_MIN_PAPERS a search scans every vector.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from lib.setfiles import ANN
+from lib.stages import Log
+from lib.vectors import unit_rows
+
 # Sets with fewer papers are scanned exactly: 200,000 x 100 floats take about 10 ms.
 ANN_MIN_PAPERS = 200_000
-FILES = {"centroids": "ann_centroids.npy", "offsets": "ann_offsets.npy", "rows": "ann_rows.npy", "vectors": "ann_vectors.npy"}
 # k-means is trained on this many points per list (at most), then every paper is assigned.
 SAMPLE_PER_LIST = 64
 # Lists a query visits: a query-time setting (recall@10 against exact scans in docs/BENCHMARKS.md).
@@ -68,31 +70,24 @@ class IvfIndex:
         return rows[top], scores[top]
 
     def save(self, folder: Path) -> dict:
-        """Write the three arrays; return what the manifest records about the index."""
-        np.save(folder / FILES["centroids"], self.centroids.astype(np.float32))
-        np.save(folder / FILES["offsets"], self.offsets.astype(np.int64))
-        np.save(folder / FILES["rows"], self.rows.astype(np.int32))
-        np.save(folder / FILES["vectors"], np.asarray(self.vectors, dtype=np.float32))
+        """Write the four arrays under the set's ANN file names (lib/setfiles.py); return what the manifest records about the index."""
+        np.save(folder / ANN["centroids"], self.centroids.astype(np.float32))
+        np.save(folder / ANN["offsets"], self.offsets.astype(np.int64))
+        np.save(folder / ANN["rows"], self.rows.astype(np.int32))
+        np.save(folder / ANN["vectors"], np.asarray(self.vectors, dtype=np.float32))
         return {"method": "inverted file (k-means lists), exact cosine within visited lists", "lists": self.lists}
 
 
 def load_ivf(folder: Path, probes: int = DEFAULT_PROBES) -> IvfIndex | None:
     """The saved index, memory-mapped, or None when the set has none."""
-    if not all((folder / name).is_file() for name in FILES.values()):
+    if not all((folder / name).is_file() for name in ANN.values()):
         return None
     # Plain ndarray views of the maps: slicing a np.memmap costs microseconds of Python per list visited.
-    arrays = {key: np.asarray(np.load(folder / name, mmap_mode="r")) for key, name in FILES.items()}
+    arrays = {key: np.asarray(np.load(folder / name, mmap_mode="r")) for key, name in ANN.items()}
     return IvfIndex(np.asarray(arrays["centroids"]), np.asarray(arrays["offsets"]), arrays["rows"], arrays["vectors"], probes)
 
 
-def _unit(rows: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms == 0, 1, norms)
-
-
-def build_ivf(
-    vectors: np.ndarray, seed: int = 0, lists: int | None = None, probes: int = DEFAULT_PROBES, log: Callable[[str], None] = print
-) -> IvfIndex:
+def build_ivf(vectors: np.ndarray, seed: int = 0, lists: int | None = None, probes: int = DEFAULT_PROBES, log: Log = print) -> IvfIndex:
     """k-means (scikit-learn) on a sample of the unit vectors, then every paper assigned to its nearest centroid."""
     from sklearn.cluster import KMeans
 
@@ -102,7 +97,7 @@ def build_ivf(
     sample = np.sort(rng.choice(n, size=min(n, lists * SAMPLE_PER_LIST), replace=False))
     log(f"ANN index: k-means with {lists:,} lists on {len(sample):,} of {n:,} vectors")
     kmeans = KMeans(n_clusters=lists, n_init=1, max_iter=20, random_state=seed).fit(np.asarray(vectors[sample], dtype=np.float32))
-    centroids = _unit(kmeans.cluster_centers_.astype(np.float32))
+    centroids = unit_rows(kmeans.cluster_centers_.astype(np.float32))
     assignment = np.empty(n, dtype=np.int32)
     for start in range(0, n, ASSIGN_CHUNK):
         block = np.asarray(vectors[start : start + ASSIGN_CHUNK], dtype=np.float32)

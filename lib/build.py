@@ -8,15 +8,15 @@ doc2vec, index, lexical, umap, hdbscan, place, topics, write). Each stage is a s
 and returning plain data; the work itself is done in its module: lib/corpus.py (the training corpus),
 lib/doc2vec.py, lib/ann.py (the ANN index of large sets), lib/lexical.py (BM25), lib/layout.py (features,
 neighbours, UMAP, placement), lib/clustering.py (HDBSCAN and its clean-up into topics), lib/topic_summaries.py
-and lib/levels.py (keywords, summaries, coarser levels); lib/modelset.py writes the files and the manifest.
+and lib/levels.py (keywords, summaries, coarser levels). lib/modelset.py owns the format: the build writes into
+`modelset.staged(out)` (committed whole, or removed on failure) under the names of lib/setfiles.py, and passes
+what it knows as a `modelset.BuildRecord`, from which modelset builds and writes the manifest.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -30,10 +30,9 @@ from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.cleaning import tokenize
 from lib.clustering import NOISE, assign_noise, by_size, cluster_points, merge_clusters, unsettle
 from lib.corpus import document_texts, paired_documents, read_corpus, write_corpus
-from lib.doc2vec import train_doc2vec, unit_rows
+from lib.doc2vec import train_doc2vec
 from lib.layout import Neighbours, distinct_text_rows, fit_umap, map_sample_rows, nearest_neighbours, place_rest, topic_features
-from lib.levels import write_levels
-from lib.params import BuildParams
+from lib.params import PLACEMENT_NEIGHBOURS, BuildParams
 from lib.reading import (
     MAX_CHARS,
     CorpusFileReport,
@@ -44,29 +43,20 @@ from lib.reading import (
     read_paired_metadata,
     read_papers,
 )
-from lib.stages import Log, StageRecorder
+from lib.stages import Log, StageRecorder, log_stderr
+from lib.vectors import unit_rows
 
 if TYPE_CHECKING:
     from lib.lexical import LexicalIndex
 
 MIN_PAPERS = 20
-# How many nearest papers vote on whether a paper sits firmly in its topic.
-AGREEMENT_NEIGHBOURS = 15
 EXPECTED_INPUT = "expected JSON lines (one object per line with id, title, abstract) or CSV with those columns"
 CORPUS = "corpus.txt"
-# What a set's documents are, as its manifest records it.
-ABSTRACTS = "abstracts"
-FULL_TEXT = modelset.FULL_TEXT
 PAIRED_TEXT = "title+full text"
 
 
 class BuildError(Exception):
     """The build cannot go on; the message is one line for the user."""
-
-
-def log_stderr(message: str) -> None:
-    """Progress goes to stderr so stdout carries only the summary."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def default_workers() -> int:
@@ -125,17 +115,9 @@ def build_model_set(options: BuildOptions, log: Log = log_stderr) -> dict:
     if paired:
         options = replace(options, params=replace(options.params, text=PAIRED_TEXT))
     modelset.check_build_target(options.out, [options.input] + ([options.corpus_file] if paired else []))
-    with modelset.build_lock(options.out):
-        for leftover in modelset.clean_leftovers(options.out):
-            log(f"removed leftovers of an interrupted build: {leftover}")
-        # Made before reading, so that a folder the build cannot write to fails now, not after hours of training.
-        staging = modelset.staging_dir(options.out)
-        try:
-            manifest = _read_train_and_write(options, staging, log)
-            modelset.commit(staging, options.out)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    # The staging folder is made before reading, so that a folder the build cannot write to fails now, not after hours of training.
+    with modelset.build_lock(options.out), modelset.staged(options.out, log) as staging:
+        manifest = _read_train_and_write(options, staging, log)
     return manifest
 
 
@@ -239,8 +221,8 @@ def _train_and_write(
         topics = _topics(corpus, coords, labels, papers, staging)
     with stages.stage("write"):
         _write_papers_and_topics(corpus, coords, labels, topics, papers, staging)
-    manifest = _manifest(options, papers, report, input_sha, keep, corpus, vocabulary, rows, clusters, labels, topics, ann, stages)
-    return modelset.write_manifest(staging, manifest)
+    record = _build_record(options, papers, report, input_sha, keep, corpus, vocabulary, rows, clusters, labels, topics, ann, stages)
+    return modelset.write_manifest(staging, modelset.build_manifest(record))
 
 
 def _clean_corpus(options: BuildOptions, papers, keep: list[bool] | None, path: Path, log: Log) -> Corpus:
@@ -307,7 +289,7 @@ def _fit_map(params: BuildParams, features: np.ndarray, rows: MapRows, n_docs: i
         scope += f" ({rows.copies:,} repeat an earlier paper's text: placed, not fitted)"
     log(f"UMAP: {scope} ({params.topics.features}, {features.shape[1]}-D) to 2-D (n_neighbors={params.umap.n_neighbors})")
     # Found once for both UMAP fits, the agreement check and placing; UMAP would find them itself otherwise.
-    neighbours = nearest_neighbours(fitted, max(params.umap.n_neighbors, AGREEMENT_NEIGHBOURS + 1), params.seed)
+    neighbours = nearest_neighbours(fitted, max(params.umap.n_neighbors, PLACEMENT_NEIGHBOURS + 1), params.seed)
     coords = fit_umap(fitted, params.umap, 2, params.seed, verbose=False, neighbours=neighbours, log=log)
     space = coords
     if params.umap.cluster_dims > 2:
@@ -326,7 +308,7 @@ def _cluster(params: BuildParams, layout: Layout, workers: int, log: Log) -> Clu
         labels = assign_noise(space, labels)
     labels = merge_clusters(fitted, labels, params.topics.merge_distance)
     if params.topics.min_agreement > 0:
-        nearest = layout.neighbours.indices[:, : AGREEMENT_NEIGHBOURS + 1]
+        nearest = layout.neighbours.indices[:, : PLACEMENT_NEIGHBOURS + 1]
         labels = unsettle(labels, nearest, params.topics.min_agreement, params.topics.max_unclustered)
     return Clusters(labels, hdbscan_clusters, hdbscan_noise)
 
@@ -334,9 +316,9 @@ def _cluster(params: BuildParams, layout: Layout, workers: int, log: Log) -> Clu
 def _place(layout: Layout, sample: np.ndarray, labels: np.ndarray, n_docs: int, log: Log) -> tuple[np.ndarray, np.ndarray]:
     """Every paper's map position and topic: the fitted rows' own, the others' from their nearest fitted papers."""
     rest = np.setdiff1d(np.arange(n_docs), sample)
-    log(f"placing the other {len(rest):,} papers by their {AGREEMENT_NEIGHBOURS} nearest fitted papers")
+    log(f"placing the other {len(rest):,} papers by their {PLACEMENT_NEIGHBOURS} nearest fitted papers")
     placed, placed_labels = place_rest(
-        layout.neighbours, layout.fitted, layout.features, rest, layout.coords, labels, AGREEMENT_NEIGHBOURS, log
+        layout.neighbours, layout.fitted, layout.features, rest, layout.coords, labels, PLACEMENT_NEIGHBOURS, log
     )
     all_coords, all_labels = np.empty((n_docs, 2), dtype=np.float32), np.empty(n_docs, dtype=np.int32)
     all_coords[sample], all_coords[rest] = layout.coords, placed
@@ -351,7 +333,7 @@ def _topics(corpus: Corpus, coords: np.ndarray, labels: np.ndarray, papers, stag
 
     keywords = topic_keywords(read_corpus(corpus.path), labels)
     topics = summarise_topics(labels, coords, papers["categories"].tolist(), keywords)
-    write_levels(staging, labels, topics)
+    modelset.write_levels(staging, labels, topics)
     return topics
 
 
@@ -365,7 +347,7 @@ def _write_papers_and_topics(corpus: Corpus, coords: np.ndarray, labels: np.ndar
     (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
 
 
-def _manifest(
+def _build_record(
     options: BuildOptions,
     papers,
     report: ReadReport,
@@ -379,60 +361,37 @@ def _manifest(
     topics: list[dict],
     ann: dict | None,
     stages: StageRecorder,
-) -> dict:
-    """The model set's manifest, as the build knows it (modelset.write_manifest adds the format and the files)."""
-    params, n_docs, source, sample = options.params, corpus.documents, corpus.source, rows.sample
-    noise = int((labels == NOISE).sum())
-    source_files = {}
+) -> modelset.BuildRecord:
+    """What the build knows about the set it wrote, as plain values (modelset.build_manifest decides the manifest)."""
+    source = corpus.source
+    corpus_file = None
     if source is not None:
-        source_files = {
-            "rows": len(keep),
-            "corpus_file": {
-                "path": str(options.corpus_file.resolve()),
-                "bytes": source.bytes,
-                "sha256": source.sha256,
-                "lines": source.lines,
-            },
-        }
-    return {
-        "name": options.out.name,
-        "synthetic": bool(papers["synthetic"].all()),
-        "documents": ABSTRACTS if source is None else FULL_TEXT,
-        "params": params.as_dict(),
-        "workers": options.workers,
-        "input": {
-            "path": str(options.input.resolve()),
-            "bytes": options.input.stat().st_size,
-            "sha256": input_sha,
-            **source_files,
-            "filters": {
-                "categories": list(options.filters.categories),
-                "since": options.filters.since,
-                "until": options.filters.until,
-                "limit": options.filters.limit,
-            },
-        },
-        "counts": {
-            "papers": n_docs,
-            "vocabulary": vocabulary,
-            "clusters": len(topics),
-            "noise": noise,
-            "noise_share": round(noise / n_docs, 4),
-            "hdbscan_clusters": clusters.hdbscan_clusters,
-            "hdbscan_noise": clusters.hdbscan_noise,
-            "largest_cluster": max((t["size"] for t in topics), default=0),
-            "read": report.as_dict(),
-        },
-        "placement": {"method": "nearest neighbours in document-vector space", "k": 15},
-        "map_fit": {
-            "papers": n_docs if sample is None else len(sample),
-            "repeated_texts": rows.copies,
-            "others": "none" if sample is None else f"placed by their {AGREEMENT_NEIGHBOURS} nearest fitted papers (weighted mean, vote)",
-            "lsa": "fitted on every paper" if sample is None else "fitted on the sample, every paper projected",
-        },
-        **({"ann": ann} if ann else {}),
-        "stages": stages.as_dict(),
-    }
+        corpus_file = modelset.CorpusFileRecord(options.corpus_file.resolve(), source.bytes, source.sha256, source.lines, len(keep))
+    filters = options.filters
+    return modelset.BuildRecord(
+        name=options.out.name,
+        synthetic=bool(papers["synthetic"].all()),
+        params=options.params.as_dict(),
+        workers=options.workers,
+        input_path=options.input.resolve(),
+        input_bytes=options.input.stat().st_size,
+        input_sha256=input_sha,
+        filters={"categories": list(filters.categories), "since": filters.since, "until": filters.until, "limit": filters.limit},
+        corpus_file=corpus_file,
+        papers=corpus.documents,
+        vocabulary=vocabulary,
+        clusters=len(topics),
+        largest_cluster=max((t["size"] for t in topics), default=0),
+        noise=int((labels == NOISE).sum()),
+        hdbscan_clusters=clusters.hdbscan_clusters,
+        hdbscan_noise=clusters.hdbscan_noise,
+        read=report.as_dict(),
+        placement_neighbours=PLACEMENT_NEIGHBOURS,
+        map_papers=None if rows.sample is None else len(rows.sample),
+        repeated_texts=rows.copies,
+        ann=ann,
+        stages=stages.as_dict(),
+    )
 
 
 def describe_read(report: ReadReport) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import signal
 import sys
@@ -13,8 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from lib.modelset import ModelSetError, ModelSetWarning
-from lib.params import FEATURE_CHOICES, PRESETS, TEXT_CHOICES, with_overrides
+from lib.params import FEATURE_CHOICES, PLACEMENT_NEIGHBOURS, PRESETS, TEXT_CHOICES, with_overrides
 from lib.reading import Filters, InputError
+from lib.settings import current_settings
+from lib.stages import log_stderr
 
 
 def _date(value: str) -> str:
@@ -111,7 +112,10 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
         "--merge-distance", type=float, dest="topics.merge_distance", help="join clusters whose centres are this close (cosine)"
     )
     group.add_argument(
-        "--min-agreement", type=float, dest="topics.min_agreement", help="share of a paper's 15 nearest papers that must share its topic"
+        "--min-agreement",
+        type=float,
+        dest="topics.min_agreement",
+        help=f"share of a paper's {PLACEMENT_NEIGHBOURS} nearest papers that must share its topic",
     )
     group.add_argument(
         "--map-sample",
@@ -234,7 +238,7 @@ def _run_harvest(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         raise ValueError(f"--from {args.since} is after --until {args.until}")
     agent = USER_AGENT if not args.contact else f"{USER_AGENT[:-1]}; mailto:{args.contact})"
-    log = _stderr
+    log = log_stderr
     client = Client(user_agent=agent, delay=args.delay, retries=args.retries, timeout=args.timeout, log=log)
     try:
         report = harvest(args.out, HarvestRequest(args.endpoint, args.set_spec, args.since, args.until), client, log)
@@ -243,10 +247,6 @@ def _run_harvest(args: argparse.Namespace) -> int:
         return 130
     print(f"{report.records:,} papers in {report.out}")
     return 0
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
     except Exception as exc:
-        if os.environ.get("LIB_DEBUG"):
+        if current_settings().debug:
             raise
         print(f"error: unexpected {type(exc).__name__}: {exc} (set LIB_DEBUG=1 for details)", file=sys.stderr)
         return 1

@@ -1,8 +1,8 @@
 """Doc2Vec: training on the corpus file, and query inference that gives the same vector in every process.
 
 Contract. `train_doc2vec` trains gensim's Doc2Vec streaming from a corpus file (lib/corpus.py: line i is the
-document of paper i) and fails unless it saw exactly one document per line; `unit_rows` scales its document
-vectors to the unit length a model set stores (cosine by dot product). `infer_vector` is gensim's inference
+document of paper i) and fails unless it saw exactly one document per line (lib/vectors.py's `unit_rows` scales its document
+vectors to the unit length a model set stores: cosine by dot product). `infer_vector` is gensim's inference
 with every random choice seeded from the query's words, so a query's vector does not depend on the process;
 it sets the model's random state, so callers sharing one model between threads hold a lock around it (as
 `lib.search.Engine` does). Storing the model is lib/doc2vec_files.py's job.
@@ -60,13 +60,6 @@ def train_doc2vec(corpus_file: Path, n_docs: int, params: Doc2VecParams, workers
     if len(model.dv) != n_docs:
         raise RuntimeError(f"Doc2Vec saw {len(model.dv)} documents, expected {n_docs}")
     return model
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero), as float32, for cosine by dot product."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
 
 
 def infer_vector(model, words: list[str]) -> np.ndarray:

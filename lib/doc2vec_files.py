@@ -30,14 +30,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-PARAMS = "doc2vec.json"
-WORDS = "doc2vec_words.json"
-VOCAB = "doc2vec_vocab.npy"
-WORD_VECTORS = "doc2vec_wv.npy"
-SYN1NEG = "doc2vec_syn1neg.npy"
-SYN1 = "doc2vec_syn1.npy"
-# Written for every model; SYN1NEG and SYN1 only with negative sampling and hierarchical softmax.
-ALWAYS = (PARAMS, WORDS, VOCAB, WORD_VECTORS)
+# The files' names are the format's (lib/setfiles.py), under the short names this module's code and messages use.
+from lib.setfiles import DOC2VEC_ALWAYS as ALWAYS
+from lib.setfiles import DOC2VEC_PARAMS as PARAMS
+from lib.setfiles import DOC2VEC_SYN1 as SYN1
+from lib.setfiles import DOC2VEC_SYN1NEG as SYN1NEG
+from lib.setfiles import DOC2VEC_VOCAB as VOCAB
+from lib.setfiles import DOC2VEC_WORD_VECTORS as WORD_VECTORS
+from lib.setfiles import DOC2VEC_WORDS as WORDS
+
 VOCAB_COLUMNS = ["count", "sample_int", "cum_table"]
 # gensim's negative-sampling table ends at this value (Word2Vec.make_cum_table's domain).
 CUM_TABLE_DOMAIN = 2**31 - 1

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from lib.clustering import NOISE
-from lib.modelset import now_iso
+from lib.stages import Log, log_stderr, now_iso
 from lib.topic_summaries import primary_category
 
 K = 10
@@ -29,13 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MISSING = "–"
 # Archives whose papers normally carry a finer category (cond-mat.str-el); a bare code says little.
 SUBDIVIDED_ARCHIVES = frozenset({"cond-mat", "astro-ph", "physics", "math", "cs", "q-bio", "q-fin", "stat", "eess", "econ", "nlin"})
-
-Log = Callable[[str], None]
-
-
-def log_stderr(message: str) -> None:
-    """Progress goes to stderr so the printed table stays clean."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def primary(categories: str) -> str:

@@ -7,7 +7,6 @@ import base64
 import colorsys
 import html
 import io
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,11 +16,8 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from lib.clustering import NOISE
+from lib.settings import MAX_MAP_POINTS, current_settings
 
-# Maps of at most this many papers draw every paper as a point; larger ones draw all papers as a density image
-# (rendered here) under a sample of points for hovering. $MAP_MAX_POINTS overrides it.
-MAX_MAP_POINTS = 50_000
-MAP_POINTS_ENV = "MAP_MAX_POINTS"
 # The density image's longer side in pixels: about twice the chart's, so it stays sharp on dense screens and a zoom.
 RASTER_PIXELS = 1400
 # Sampled papers drawn over the density image, for hover labels and the legend; as SVG, which draws a few thousand
@@ -72,9 +68,8 @@ class Extent:
 
 
 def map_point_limit() -> int:
-    """The most papers a map draws as points: $MAP_MAX_POINTS when set to a positive integer, else MAX_MAP_POINTS."""
-    value = os.environ.get(MAP_POINTS_ENV, "")
-    return int(value) if value.isdigit() and int(value) > 0 else MAX_MAP_POINTS
+    """The most papers a map draws as points; beyond, a density image (lib/settings.py: $MAP_MAX_POINTS, else MAX_MAP_POINTS)."""
+    return current_settings().map_max_points
 
 
 def topic_colour(cluster: int) -> str:

@@ -30,8 +30,10 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
+
+from lib.stages import Log, now_iso
 
 # arXiv's OAI-PMH base URL since 2025; the older http://export.arxiv.org/oai2 redirects there.
 DEFAULT_ENDPOINT = "https://oaipmh.arxiv.org/oai"
@@ -63,8 +65,6 @@ USER_AGENT = "topic-search-harvester/1.0 (arXiv semantic search app; OAI-PMH Lis
 STATE_SUFFIX = ".harvest-state.json"
 STATE_VERSION = 1
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
-
-Log = Callable[[str], None]
 
 
 class HarvestError(Exception):
@@ -142,13 +142,9 @@ class HarvestState:
     pages: int = 0
     complete_size: int | None = None
     complete: bool = False
-    started: str = field(default_factory=lambda: _now())
-    updated: str = field(default_factory=lambda: _now())
+    started: str = field(default_factory=now_iso)
+    updated: str = field(default_factory=now_iso)
     version: int = STATE_VERSION
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _local(tag: str) -> str:
@@ -295,7 +291,7 @@ def load_state(out: Path) -> HarvestState | None:
 def save_state(out: Path, state: HarvestState) -> None:
     """Write the state atomically (temporary file, fsync, rename), so a kill leaves the old or the new one."""
     path = state_path(out)
-    state.updated = _now()
+    state.updated = now_iso()
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(asdict(state), handle, ensure_ascii=False, indent=1)

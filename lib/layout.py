@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lib.doc2vec import unit_rows
 from lib.params import TopicParams, UmapParams
 from lib.stages import Log
+from lib.vectors import unit_rows
 
 if TYPE_CHECKING:  # lib.lexical imports scikit-learn, which a build should not load before its read succeeded
     from lib.lexical import LexicalIndex

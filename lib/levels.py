@@ -5,20 +5,27 @@ the topics' mean document vectors into about half as many groups as the level be
 A group's keywords are its topics' keywords ranked by how high and in how large a topic they stand,
 its categories and centre are its topics' weighted by size. A build writes the coarser levels to levels.json (working
 them out from a million papers' vectors took about 2 s of a server's first map); sets built before that compute them
-at load from vectors.npy, so every model set has them.
+at load from vectors.npy, so every model set has them. This module reads and writes no file: lib/modelset.py writes
+levels.json (`write_levels`) and reads it back through `levels_from_json`.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+# A topic's record, at every level (topics.json, levels.json): its keywords, the first of them that make its
+# label, and its main categories. Here rather than in lib/topic_summaries.py, which loads scikit-learn.
+KEYWORDS_PER_TOPIC = 10
 LABEL_WORDS = 3
-KEYWORDS = 10
+TOP_CATEGORIES = 3
+
+
+def keyword_label(keywords: list[str], topic_id: int) -> str:
+    """A topic's label: its first LABEL_WORDS keywords, or `topic N` when it has none."""
+    return ", ".join(keywords[:LABEL_WORDS]) or f"topic {topic_id}"
 
 
 @dataclass(frozen=True)
@@ -64,14 +71,14 @@ def _group_record(group: int, members: list[dict]) -> dict:
             scores[word] += topic["size"] / (rank + 1)
         for category, share in topic.get("top_categories", []):
             categories[category] += share * topic["size"]
-    words = [word for word, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:KEYWORDS]]
+    words = [word for word, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:KEYWORDS_PER_TOPIC]]
     centre = np.average([topic["centre"] for topic in members], axis=0, weights=[topic["size"] for topic in members])
     return {
         "id": group,
         "size": size,
         "keywords": words,
-        "label": ", ".join(words[:LABEL_WORDS]) or f"topic {group}",
-        "top_categories": [[cat, round(n / size, 3)] for cat, n in categories.most_common(3)],
+        "label": keyword_label(words, group),
+        "top_categories": [[cat, round(n / size, 3)] for cat, n in categories.most_common(TOP_CATEGORIES)],
         "centre": [round(float(centre[0]), 4), round(float(centre[1]), 4)],
         "topics": sorted(topic["id"] for topic in members),
     }
@@ -109,14 +116,6 @@ def topic_levels(vectors: np.ndarray, clusters: np.ndarray, topics: list[dict]) 
 def levels_to_json(levels: list[Level]) -> list[dict]:
     """The coarser levels (level 0 is topics.json itself) as JSON-ready records for levels.json."""
     return [{"group_of": [[topic, group] for topic, group in level.group_of.items()], "topics": level.topics} for level in levels[1:]]
-
-
-def write_levels(folder: Path, clusters: np.ndarray, topics: list[dict]) -> None:
-    """Work out the levels of a set being written (its vectors.npy already in `folder`) and write levels.json."""
-    from lib import modelset
-
-    levels = topic_levels(np.load(folder / modelset.VECTORS, mmap_mode="r"), clusters, topics)
-    (folder / modelset.LEVELS).write_text(json.dumps(levels_to_json(levels)) + "\n", encoding="utf-8")
 
 
 def levels_from_json(records: object, topics: list[dict]) -> list[Level]:

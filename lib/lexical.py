@@ -19,18 +19,19 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from lib.setfiles import BM25_COLUMNS, BM25_IDF, BM25_META, BM25_ROW_NORMS
+
 K1 = 1.2
 B = 0.75
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
-FILES = {"data": "bm25_data.npy", "indices": "bm25_indices.npy", "indptr": "bm25_indptr.npy"}
-META = "bm25.json"
+# Words BM25 neither indexes nor scores: scikit-learn's English stop words.
+BM25_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
 # Rows projected at a time by latent_vectors when the SVD is fitted on a sample.
 LATENT_BLOCK = 1 << 16
 
 
 def index_terms(tokens: Iterable[str]) -> list[str]:
     """The tokens BM25 indexes: cleaned tokens minus English stop words."""
-    return [token for token in tokens if token not in STOP_WORDS]
+    return [token for token in tokens if token not in BM25_STOP_WORDS]
 
 
 @dataclass
@@ -61,7 +62,7 @@ class LexicalIndex:
             scores[indices[start:end]] += np.float32(weight) * data[start:end]
         return scores
 
-    def query_scores(self, tokens: Iterable[str]) -> np.ndarray:
+    def bm25_scores(self, tokens: Iterable[str]) -> np.ndarray:
         """BM25 score of every document for a query (each distinct known term counted once)."""
         terms = sorted({self.vocabulary[t] for t in index_terms(tokens) if t in self.vocabulary})
         return self._column_sum(terms, [1.0] * len(terms))
@@ -119,29 +120,29 @@ class LexicalIndex:
         return reduced
 
     def save(self, folder: Path) -> None:
-        """Write the index as plain .npy arrays plus a JSON vocabulary."""
-        np.save(folder / FILES["data"], self.columns.data.astype(np.float32))
-        np.save(folder / FILES["indices"], self.columns.indices.astype(np.int32))
-        np.save(folder / FILES["indptr"], self.columns.indptr.astype(np.int64))
+        """Write the index as plain .npy arrays plus a JSON vocabulary, under the set's BM25 file names (lib/setfiles.py)."""
+        np.save(folder / BM25_COLUMNS["data"], self.columns.data.astype(np.float32))
+        np.save(folder / BM25_COLUMNS["indices"], self.columns.indices.astype(np.int32))
+        np.save(folder / BM25_COLUMNS["indptr"], self.columns.indptr.astype(np.int64))
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         meta = {"n_docs": self.n_docs, "k1": K1, "b": B, "average_length": self.average_length, "terms": terms}
-        (folder / META).write_text(json.dumps(meta), encoding="utf-8")
-        np.save(folder / "bm25_idf.npy", self.idf.astype(np.float32))
-        np.save(folder / "bm25_row_norms.npy", self.row_norms.astype(np.float32))
+        (folder / BM25_META).write_text(json.dumps(meta), encoding="utf-8")
+        np.save(folder / BM25_IDF, self.idf.astype(np.float32))
+        np.save(folder / BM25_ROW_NORMS, self.row_norms.astype(np.float32))
 
 
 def load_index(folder: Path) -> LexicalIndex:
     """Open a saved index with its arrays memory-mapped."""
-    meta = json.loads((folder / META).read_text(encoding="utf-8"))
-    arrays = {name: np.load(folder / file, mmap_mode="r") for name, file in FILES.items()}
+    meta = json.loads((folder / BM25_META).read_text(encoding="utf-8"))
+    arrays = {name: np.load(folder / file, mmap_mode="r") for name, file in BM25_COLUMNS.items()}
     shape = (meta["n_docs"], len(meta["terms"]))
     columns = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False)
     return LexicalIndex(
         columns=columns,
         vocabulary={term: i for i, term in enumerate(meta["terms"])},
-        idf=np.load(folder / "bm25_idf.npy", mmap_mode="r"),
+        idf=np.load(folder / BM25_IDF, mmap_mode="r"),
         average_length=float(meta["average_length"]),
-        row_norms=np.load(folder / "bm25_row_norms.npy", mmap_mode="r"),
+        row_norms=np.load(folder / BM25_ROW_NORMS, mmap_mode="r"),
     )
 
 

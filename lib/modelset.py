@@ -1,5 +1,12 @@
 """The model-set format: one folder with a manifest, written atomically and verified on load.
 
+This module is the format's one owner. Every file name is in lib/setfiles.py (the names below are re-exported
+here; lib/doc2vec_files.py, lib/lexical.py and lib/ann.py write and read their part under those names and never
+import this module, which imports them to load a set). Writing a set: `staged(target)` gives a hidden staging
+folder and commits it whole (or removes it on failure); `write_papers`, `write_levels` and the part writers fill it;
+`build_manifest(BuildRecord)` turns what a build knows into the manifest and `write_manifest` adds format version,
+versions and every file's size and sha256. Reading: `verify`, `load_model_set`, `list_model_sets`.
+
 Layout of `models/<name>/`:
     manifest.json        format version, versions, parameters, input, counts, timings, sha256 of every file
     papers.arrow         id, title, authors, categories, update_date, abstract, synthetic, x, y, cluster: an
@@ -40,27 +47,32 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 from lib import doc2vec_files
+from lib.setfiles import (
+    ANN,
+    BM25_META,
+    CLUSTERS,
+    CORE_FILES,
+    DOC2VEC_PARAMS,
+    DOC2VEC_PICKLE,
+    LEVELS,
+    MANIFEST,
+    MAP,
+    PAPERS,
+    PAPERS_V2,
+    TOPICS,
+    VECTORS,
+)
+from lib.settings import current_settings
+from lib.stages import now_iso
 
 FORMAT_VERSION = 4
 READABLE_FORMATS = (4,)
 # Formats whose Doc2Vec model was a Python pickle (doc2vec.model): never opened, since loading a pickle can run code.
 PICKLE_FORMATS = (2, 3)
-MANIFEST = "manifest.json"
-PAPERS = "papers.arrow"
-PAPERS_V2 = "papers.parquet"
-VECTORS = "vectors.npy"
-MAP = "map.npy"
-CLUSTERS = "clusters.npy"
-TOPICS = "topics.json"
-LEVELS = "levels.json"
-# The Doc2Vec model of formats 2 and 3, a pickle; a file of this name in a set of format 4 is refused as unlisted.
-DOC2VEC_PICKLE = "doc2vec.model"
-CORE_FILES = (PAPERS, VECTORS, MAP, CLUSTERS, TOPICS, *doc2vec_files.ALWAYS)
 # Files at least this large may be trusted by their stamp instead of being hashed at every load.
 STAMP_MIN_BYTES = 16 << 20
 ALWAYS_HASHED = (MANIFEST,)
@@ -69,7 +81,8 @@ ALWAYS_HASHED = (MANIFEST,)
 # so their versions matter only for rebuilding the same set.
 LOAD_DEPENDENCIES = ("python", "gensim", "numpy")
 LIBRARIES = ("gensim", "numpy", "scipy", "pandas", "pyarrow", "umap-learn", "hdbscan", "scikit-learn", "numba", "pynndescent")
-# The manifest's "documents" of a set built from a corpus file of full texts (else "abstracts").
+# The manifest's "documents": a set built from titles and abstracts, or from a corpus file of full texts.
+ABSTRACTS = "abstracts"
 FULL_TEXT = "full text (corpus file)"
 _STAGING_MARK = ".building-"
 _OLD_MARK = ".replaced-"
@@ -123,11 +136,6 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
-
-
-def now_iso() -> str:
-    """The current UTC time, to the second, ISO 8601."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -343,6 +351,129 @@ def commit(staging: Path, target: Path) -> None:
         os.close(dir_fd)
 
 
+@contextlib.contextmanager
+def staged(target: Path, log: Callable[[str], None] | None = None) -> Iterator[Path]:
+    """A fresh hidden folder beside `target` to write a set in; put at `target` in one step when the block ends.
+
+    Contract. On entry, leftovers of interrupted writes of `target` are removed (each named to `log`) and the staging
+    folder is made, so that a parent folder that cannot be written fails before any work is done. The block writes
+    every file and the manifest into the folder it is given. When the block ends normally the folder is committed
+    (`commit`: files fsynced, then renamed to `target` or swapped with the set there in one step); when the block or
+    the commit raises, the staging folder is removed and the exception propagates, and `target` is as it was.
+    Checking the target (`check_build_target`) and holding `build_lock` are the caller's, before entering.
+    """
+    for leftover in clean_leftovers(target):
+        if log is not None:
+            log(f"removed leftovers of an interrupted build: {leftover}")
+    staging = staging_dir(target)
+    try:
+        yield staging
+        commit(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_levels(folder: Path, clusters: object, topics: list[dict]) -> None:
+    """Work out the coarser levels of topics of a set being written (its vectors.npy already in `folder`); write levels.json."""
+    import numpy as np
+
+    from lib.levels import levels_to_json, topic_levels
+
+    levels = topic_levels(np.load(folder / VECTORS, mmap_mode="r"), clusters, topics)
+    (folder / LEVELS).write_text(json.dumps(levels_to_json(levels)) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class CorpusFileRecord:
+    """The corpus file a set's full texts came from (resolved path, size, sha256, lines) and the metadata's row count."""
+
+    path: Path
+    bytes: int
+    sha256: str
+    lines: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What a build knows about the set it wrote, as plain values; `build_manifest` decides how the manifest says it.
+
+    input_path is resolved; filters, read, params and stages are the JSON-ready records of their owners; map_papers is
+    the number of papers the map was fitted on (None: every paper, nothing placed); placement_neighbours is how many
+    nearest fitted papers place each other paper; ann is what the ANN index records (None: the set has none).
+    """
+
+    name: str
+    synthetic: bool
+    params: dict
+    workers: int
+    input_path: Path
+    input_bytes: int
+    input_sha256: str
+    filters: dict
+    corpus_file: CorpusFileRecord | None
+    papers: int
+    vocabulary: int
+    clusters: int
+    largest_cluster: int
+    noise: int
+    hdbscan_clusters: int
+    hdbscan_noise: int
+    read: dict
+    placement_neighbours: int
+    map_papers: int | None
+    repeated_texts: int
+    ann: dict | None
+    stages: dict
+
+
+def build_manifest(record: BuildRecord) -> dict:
+    """The manifest of a built set, without what `write_manifest` adds (format version, creation time, versions, files)."""
+    corpus = record.corpus_file
+    corpus_fields = {}
+    if corpus is not None:
+        corpus_fields = {
+            "rows": corpus.rows,
+            "corpus_file": {"path": str(corpus.path), "bytes": corpus.bytes, "sha256": corpus.sha256, "lines": corpus.lines},
+        }
+    sampled = record.map_papers is not None
+    return {
+        "name": record.name,
+        "synthetic": record.synthetic,
+        "documents": ABSTRACTS if corpus is None else FULL_TEXT,
+        "params": record.params,
+        "workers": record.workers,
+        "input": {
+            "path": str(record.input_path),
+            "bytes": record.input_bytes,
+            "sha256": record.input_sha256,
+            **corpus_fields,
+            "filters": record.filters,
+        },
+        "counts": {
+            "papers": record.papers,
+            "vocabulary": record.vocabulary,
+            "clusters": record.clusters,
+            "noise": record.noise,
+            "noise_share": round(record.noise / record.papers, 4),
+            "hdbscan_clusters": record.hdbscan_clusters,
+            "hdbscan_noise": record.hdbscan_noise,
+            "largest_cluster": record.largest_cluster,
+            "read": record.read,
+        },
+        "placement": {"method": "nearest neighbours in document-vector space", "k": record.placement_neighbours},
+        "map_fit": {
+            "papers": record.map_papers if sampled else record.papers,
+            "repeated_texts": record.repeated_texts,
+            "others": f"placed by their {record.placement_neighbours} nearest fitted papers (weighted mean, vote)" if sampled else "none",
+            "lsa": "fitted on the sample, every paper projected" if sampled else "fitted on every paper",
+        },
+        **({"ann": record.ann} if record.ann else {}),
+        "stages": record.stages,
+    }
+
+
 def write_manifest(folder: Path, manifest: dict) -> dict:
     """Add format version, checksums of every other file and versions, then write manifest.json."""
     files = {}
@@ -514,12 +645,8 @@ def _listed_files(folder: Path, manifest: dict) -> dict[str, dict]:
 
 
 def stamp_dir() -> Path:
-    """Where stamps of verified files live: $TOPIC_SEARCH_CACHE, else $XDG_CACHE_HOME or ~/.cache, /topic-search/verified."""
-    explicit = os.environ.get("TOPIC_SEARCH_CACHE")
-    if explicit:
-        return Path(explicit) / "verified"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "topic-search" / "verified"
+    """Where stamps of verified files live: verified/ in the app's cache folder (lib/settings.py)."""
+    return current_settings().cache_dir / "verified"
 
 
 def _identity(path: Path) -> list[int]:
@@ -614,7 +741,7 @@ def write_papers(papers: object, path: Path) -> None:
         writer.write_table(table, max_chunksize=max(1, table.num_rows))
 
 
-def read_papers(path: Path) -> object:
+def load_papers_frame(path: Path) -> object:
     """The papers DataFrame; an Arrow file is memory-mapped (strings stay in the file's pages), Parquet is read."""
     import pandas as pd
     import pyarrow as pa
@@ -671,10 +798,9 @@ def load_model_set(folder: str | Path) -> ModelSet:
     """Verify format and checksums before opening anything, then open every file; nothing is unpickled."""
     import numpy as np
 
-    from lib.ann import FILES as ANN_FILES
     from lib.ann import load_ivf
     from lib.levels import levels_from_json
-    from lib.lexical import META, load_index
+    from lib.lexical import load_index
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -685,16 +811,16 @@ def load_model_set(folder: str | Path) -> ModelSet:
     model_set = ModelSet(
         path=folder,
         manifest=manifest,
-        papers=opener.open(papers_file(manifest), read_papers),
+        papers=opener.open(papers_file(manifest), load_papers_frame),
         vectors=opener.open(VECTORS, lambda path: np.load(path, mmap_mode="r", allow_pickle=False)),
         coords=opener.open(MAP, lambda path: np.load(path, mmap_mode="r", allow_pickle=False)),
         clusters=opener.open(CLUSTERS, lambda path: np.load(path, mmap_mode="r", allow_pickle=False)),
         topics=opener.open(TOPICS, lambda path: json.loads(path.read_text(encoding="utf-8"))),
-        doc2vec=opener.open(doc2vec_files.PARAMS, lambda path: doc2vec_files.load(folder, opener.open)),
-        lexical=opener.open(META, lambda path: load_index(path.parent)),
+        doc2vec=opener.open(DOC2VEC_PARAMS, lambda path: doc2vec_files.load(folder, opener.open)),
+        lexical=opener.open(BM25_META, lambda path: load_index(path.parent)),
     )
-    if ANN_FILES["rows"] in manifest["files"]:
-        model_set.ann = opener.open(ANN_FILES["rows"], lambda path: load_ivf(path.parent))
+    if ANN["rows"] in manifest["files"]:
+        model_set.ann = opener.open(ANN["rows"], lambda path: load_ivf(path.parent))
     if LEVELS in manifest["files"]:
         topics = model_set.topics
         model_set.levels = opener.open(LEVELS, lambda path: levels_from_json(json.loads(path.read_text(encoding="utf-8")), topics))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+# How many nearest papers place a paper or a query on the map (similarity-weighted mean position, topic by weighted
+# vote), and vote on whether a paper sits firmly in its topic (`min_agreement`). The build finds them once for both.
+PLACEMENT_NEIGHBOURS = 15
+
 
 @dataclass(frozen=True)
 class Doc2VecParams:

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lib.arxiv_ids import normalize_id
+
 FIELDS = ("id", "title", "abstract", "authors", "categories", "update_date")
 REQUIRED = ("id", "title", "abstract")
 # Metadata paired with a corpus file of full texts needs no abstract.
@@ -50,7 +52,6 @@ MAX_CORPUS_LINE_BYTES = 32 << 20
 DISCARD_CHUNK = 1 << 20
 TOO_LONG = "line too long"
 
-_VERSION_SUFFIX = re.compile(r"v\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # C0 and C1 controls (NUL included), DEL, lone surrogates (unencodable) and bidirectional overrides.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
@@ -59,11 +60,6 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 class InputError(Exception):
     """The input as a whole cannot be read (missing file, unknown format, missing CSV columns)."""
-
-
-def normalize_id(raw: str) -> str:
-    """Strip whitespace and a trailing version (`2401.01234v2` -> `2401.01234`)."""
-    return _VERSION_SUFFIX.sub("", raw.strip())
 
 
 @dataclass

@@ -17,17 +17,17 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 
-from lib.arxiv_ids import arxiv_id
+from lib.arxiv_ids import arxiv_id, normalize_id
 from lib.cleaning import tokenize
 from lib.clustering import NOISE
 from lib.doc2vec import infer_vector
 from lib.levels import Level, topic_levels
-from lib.lexical import STOP_WORDS
+from lib.lexical import BM25_STOP_WORDS
 from lib.modelset import ModelSet, load_model_set
-from lib.reading import Filters, normalize_id
+from lib.params import PLACEMENT_NEIGHBOURS
+from lib.reading import Filters
 from lib.topic_views import paper_months
 
-PLACEMENT_NEIGHBOURS = 15
 # Rocchio's weight of the papers marked "less like this" against those marked "more like this".
 NEGATIVE_WEIGHT = 0.5
 # With an ANN index (large sets), hybrid ranking re-scores exactly the union of this many semantic and lexical leaders.
@@ -184,7 +184,7 @@ class Engine:
         for token in tokenize(prepare_query(query).text):
             if token in semantic or token in lexical:
                 known.append(token)
-            elif mode == "lexical" and token in STOP_WORDS:
+            elif mode == "lexical" and token in BM25_STOP_WORDS:
                 common.append(token)
             else:
                 unknown.append(token)
@@ -287,7 +287,7 @@ class Engine:
 
     def _lexical_scores(self, query: str) -> np.ndarray | None:
         """BM25 scores of every paper divided by the best, or None when no query term is indexed."""
-        bm25 = self._lexical.query_scores(tokenize(query))
+        bm25 = self._lexical.bm25_scores(tokenize(query))
         top = float(bm25.max()) if len(bm25) else 0.0
         return bm25 / top if top > 0 else None
 

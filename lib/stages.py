@@ -1,12 +1,19 @@
-"""Wall time and peak memory per stage of a long job, sampled by a background thread."""
+"""A long job's helpers: its progress log, its clock, and wall time and peak memory per stage.
+
+`log_stderr` is the one progress logger (build, evaluate, harvest from the command line, benchmarks) and
+`now_iso` the one clock of records (manifests, harvest state, evaluation reports); stage figures are
+sampled by a background thread.
+"""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import psutil
 
@@ -14,6 +21,16 @@ SAMPLE_SECONDS = 0.05
 
 # Where a long job's progress lines go (the build's is stderr).
 Log = Callable[[str], None]
+
+
+def log_stderr(message: str) -> None:
+    """Progress goes to stderr, so stdout carries only a command's result (a summary, a table)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def now_iso() -> str:
+    """The current UTC time, to the second, ISO 8601."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from lib.arxiv_ids import is_arxiv_id
+
 WORD_JOINER = "\u2060"
 MAX_MATH_CHARS = 500
 
@@ -22,8 +24,6 @@ _JOIN_AFTER = re.compile(r"[:@](?=\S)")
 _WWW_DOT = re.compile(r"(?<=www)\.", re.IGNORECASE)
 _TYPOGRAPHY = re.compile(r"(?<!\S)(?:<->|->|<-|--|>=|<=|~=)(?!\S)")
 _UNSAFE_TEX = re.compile(r"\\(?:href|url|includegraphics|html[A-Za-z]*|rule|kern|mkern|hskip|mskip|hspace|raisebox)(?![A-Za-z])")
-_NEW_ID = re.compile(r"(\d{2})(0[1-9]|1[0-2])\.(\d{4,5})(?:v[1-9]\d*)?")
-_OLD_ID = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3}(?:v[1-9]\d*)?")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
@@ -51,12 +51,7 @@ def arxiv_links(paper_id: str) -> dict[str, str] | None:
     if not isinstance(paper_id, str):
         return None
     paper_id = paper_id.strip()
-    new = _NEW_ID.fullmatch(paper_id)
-    if new:
-        five_digits = int(new[1] + new[2]) >= 1501
-        if (len(new[3]) == 5) != five_digits:
-            return None
-    elif not _OLD_ID.fullmatch(paper_id):
+    if not is_arxiv_id(paper_id):
         return None
     return {"abs": f"https://arxiv.org/abs/{paper_id}", "pdf": f"https://arxiv.org/pdf/{paper_id}"}
 

@@ -16,9 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from lib.clustering import NOISE
-
-KEYWORDS_PER_TOPIC = 10
-LABEL_WORDS = 3
+from lib.levels import KEYWORDS_PER_TOPIC, TOP_CATEGORIES, keyword_label
 
 # Words every kind of abstract uses; they say nothing about a field.
 ACADEMIC_STOP_WORDS = frozenset(
@@ -41,7 +39,8 @@ LATEX_WORDS = frozenset(
     le ge ne neq approx sim simeq infty sum prod int partial nabla times otimes oplus hat tilde bar vec widetilde
     """.split()
 )
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | ACADEMIC_STOP_WORDS | LATEX_WORDS
+# Words never taken as a topic's keyword.
+KEYWORD_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | ACADEMIC_STOP_WORDS | LATEX_WORDS
 # Keywords are words of two or more characters that start with a letter.
 KEYWORD_TOKENS = r"(?u)\b[^\W\d_][^\W_]+\b"
 # Papers whose words are counted at a time, and a column bound for the per-topic totals (never allocated).
@@ -86,7 +85,7 @@ def topic_keywords(clean_texts: Iterable[str], labels: np.ndarray, n_words: int 
     totals = sparse.csr_matrix((len(clusters), MAX_TERMS), dtype=np.float64)
     seen = 0
     for block in _text_blocks(clean_texts, KEYWORD_BLOCK):
-        vectorizer = CountVectorizer(token_pattern=KEYWORD_TOKENS, stop_words=list(STOP_WORDS), lowercase=False)
+        vectorizer = CountVectorizer(token_pattern=KEYWORD_TOKENS, stop_words=list(KEYWORD_STOP_WORDS), lowercase=False)
         try:
             counts = vectorizer.fit_transform(block)
         except ValueError:  # nothing but stop words in this block
@@ -132,14 +131,14 @@ def summarise_topics(labels: np.ndarray, coords: np.ndarray, categories: Sequenc
         members = labels == cluster
         size = int(members.sum())
         words = keywords.get(cluster, [])
-        top = Counter(primary for primary in primaries[members].tolist() if primary).most_common(3)
+        top = Counter(primary for primary in primaries[members].tolist() if primary).most_common(TOP_CATEGORIES)
         centre = np.median(coords[members], axis=0)
         topics.append(
             {
                 "id": cluster,
                 "size": size,
                 "keywords": words,
-                "label": ", ".join(words[:LABEL_WORDS]) or f"topic {cluster}",
+                "label": keyword_label(words, cluster),
                 "top_categories": [[cat, round(n / size, 3)] for cat, n in top],
                 "centre": [round(float(centre[0]), 4), round(float(centre[1]), 4)],
             }

@@ -13,6 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from lib.arxiv_ids import DATED_ID, FIRST_YY
+
 
 def topic_table(papers: pd.DataFrame, topics: list[dict]) -> pd.DataFrame:
     """One row per topic: id, label, size, main categories and the span of update years."""
@@ -52,9 +54,6 @@ def papers_per_year(papers: pd.DataFrame, cluster: int) -> pd.Series:
     return counts.reindex(span, fill_value=0).rename("papers").rename_axis("year")
 
 
-_ID_MONTH_NAMED = r"^(?:(?P<yy>\d{2})(?P<mm>\d{2})\.\d{4,5}|[a-z\-]+(?:\.[A-Za-z\-]+)?/(?P<oy>\d{2})(?P<om>\d{2})\d{3})"
-
-
 def paper_months(ids: pd.Series, update_dates: pd.Series) -> np.ndarray:
     """Each paper's month as YYYY*12 + month - 1 (0 when unknown): its id's year and month of first
     submission when the id is arXiv's, else its update date's. Vectorised in Arrow (a million ids in well
@@ -67,13 +66,13 @@ def paper_months(ids: pd.Series, update_dates: pd.Series) -> np.ndarray:
         return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
 
     text = pa.array(ids.astype(str).to_numpy(), type=pa.string())
-    found = pc.extract_regex(text, _ID_MONTH_NAMED)
+    found = pc.extract_regex(text, DATED_ID)
     valid = pc.is_valid(found).to_numpy(zero_copy_only=False)
     filled = pc.fill_null(found, {"yy": "0", "mm": "0", "oy": "0", "om": "0"})
     new_style = pc.not_equal(pc.struct_field(filled, "yy"), "")
     year = number(pc.if_else(new_style, pc.struct_field(filled, "yy"), pc.struct_field(filled, "oy")))
     month = number(pc.if_else(new_style, pc.struct_field(filled, "mm"), pc.struct_field(filled, "om")))
-    year = year + np.where(year >= 91, 1900, 2000)
+    year = year + np.where(year >= FIRST_YY, 1900, 2000)
     dates = pa.array(update_dates.fillna("").astype(str).to_numpy(), type=pa.string())
     date_year = number(pc.utf8_slice_codeunits(dates, 0, 4))
     date_month = number(pc.utf8_slice_codeunits(dates, 5, 7))

@@ -370,7 +370,7 @@ def older_format(source: Path, folder: Path, version: int) -> Path:
     for name in doc2vec_files.ALWAYS + (doc2vec_files.SYN1NEG,):
         (folder / name).unlink()
     if version == 2:
-        modelset.read_papers(folder / modelset.PAPERS).to_parquet(folder / modelset.PAPERS_V2, index=False)
+        modelset.load_papers_frame(folder / modelset.PAPERS).to_parquet(folder / modelset.PAPERS_V2, index=False)
         (folder / modelset.PAPERS).unlink()
 
     def to_older(manifest: dict) -> None:

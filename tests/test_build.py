@@ -36,7 +36,7 @@ def check_model_set(folder: Path, n_papers: int) -> dict:
     # Papers whose text repeats an earlier paper's are placed, not fitted (the real sample has one such pair).
     placed = manifest["map_fit"]["papers"] < manifest["counts"]["papers"]
     assert set(manifest["stages"]) == STAGES | ({"place"} if placed else set())
-    papers = modelset.read_papers(folder / modelset.PAPERS)
+    papers = modelset.load_papers_frame(folder / modelset.PAPERS)
     expected = {"id", "title", "authors", "categories", "update_date", "abstract", "x", "y", "cluster"}
     assert expected <= set(papers.columns) and len(papers) == n_papers == manifest["counts"]["papers"]
     assert papers["id"].is_unique
@@ -82,7 +82,7 @@ def test_build_of_2000_real_papers_through_the_command_line(real_sample: Path, t
     manifest = check_model_set(out, 2000)
     assert manifest["synthetic"] is False
     assert manifest["input"]["filters"]["limit"] == 2000
-    papers = modelset.read_papers(out / modelset.PAPERS)
+    papers = modelset.load_papers_frame(out / modelset.PAPERS)
     assert papers["title"].str.len().gt(0).all() and papers["abstract"].str.len().gt(0).all()
 
 

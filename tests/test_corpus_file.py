@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from lib import cli, modelset
-from lib.build import FULL_TEXT
 from lib.demo import generate_demo_records
 from lib.exports import to_bibtex, to_csv
+from lib.modelset import FULL_TEXT
 from lib.reading import PAIRING, CorpusFileReport, Filters, InputError, corpus_lines, read_paired_metadata
 from lib.search import load_engine
 from lib.text import markdown_with_math

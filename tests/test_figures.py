@@ -8,7 +8,6 @@ from PIL import Image
 from lib.figures import (
     HITS_NAME,
     HOVER_POINTS,
-    MAP_POINTS_ENV,
     NOISE_COLOUR,
     RASTER_PIXELS,
     Extent,
@@ -22,6 +21,7 @@ from lib.figures import (
     topic_colour,
     topic_map,
 )
+from lib.settings import MAP_POINTS_ENV
 
 
 def frame() -> pd.DataFrame:

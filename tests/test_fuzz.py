@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from lib.arxiv_ids import normalize_id
 from lib.cleaning import clean_text, tokenize
-from lib.reading import FIELDS, MAX_ID_LENGTH, InputError, normalize_id, read_papers
+from lib.reading import FIELDS, MAX_ID_LENGTH, InputError, read_papers
 from lib.search import MAX_QUERY_CHARS, MODES, Hit, PreparedQuery, load_engine, prepare_query
 from tests.test_cleaning import notebook_clean
 

@@ -291,7 +291,7 @@ def test_a_hostile_truncated_gzip_builds_from_its_usable_records(demo_corpus: Pa
     assert read["skipped_examples"]["not JSON"] == [1, 3] and read["skipped_examples"]["missing id"] == [6]
     assert f"ends early after line {read['records'] + 1}" in read["stopped_early"]
 
-    papers = modelset.read_papers(out / modelset.PAPERS)
+    papers = modelset.load_papers_frame(out / modelset.PAPERS)
     assert len(papers) == usable and papers["id"].is_unique
     assert papers.set_index("id").loc[good[0]["id"], "title"] == "A replaced title"
     assert papers.set_index("id").loc["2401.00009", "title"] == "Graphs with control characters"

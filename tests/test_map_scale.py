@@ -8,11 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.scaling import scale_model_set
-from lib.figures import HOVER_POINTS, MAP_POINTS_ENV
+from lib.arxiv_ids import normalize_id
+from lib.figures import HOVER_POINTS
 from lib.modelset import load_model_set
-from lib.reading import normalize_id
 from lib.search import load_engine
 from lib.selection import points_in_box, points_in_polygon
+from lib.settings import MAP_POINTS_ENV
 from tests.conftest import PYTHON, ROOT, streamlit_server
 from tests.test_browser import _open, _settle, _shot, browser  # noqa: F401
 

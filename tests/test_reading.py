@@ -12,7 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lib import reading
-from lib.reading import Filters, InputError, normalize_id, read_paired_metadata, read_papers
+from lib.arxiv_ids import normalize_id
+from lib.reading import Filters, InputError, read_paired_metadata, read_papers
 from tests.conftest import PYTHON, ROOT, paper, write_jsonl
 
 ONE_MB = 1 << 20

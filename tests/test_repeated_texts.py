@@ -35,7 +35,7 @@ def test_a_corpus_of_copies_is_fitted_on_its_distinct_texts_and_every_copy_place
     fit = manifest["map_fit"]
     assert fit["papers"] == len(originals) and fit["repeated_texts"] == len(originals) * (copies - 1)
     assert "place" in manifest["stages"]
-    papers = modelset.read_papers(out / modelset.PAPERS)
+    papers = modelset.load_papers_frame(out / modelset.PAPERS)
     coords = np.load(out / modelset.MAP).reshape(copies, len(originals), 2)
     clusters = np.load(out / modelset.CLUSTERS).reshape(copies, len(originals))
     assert papers["id"].tolist()[: len(originals)] == [r["id"] + "-c0" for r in originals]
