@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from pybtex.database import parse_string
 
 from lib.search import load_engine
+from lib.urlstate import split_values
 from tests.conftest import SCREENSHOTS, headless_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
@@ -124,7 +125,7 @@ def test_map_shows_the_query_trace_and_box_selection_lists_papers(server, browse
         assert len(list(csv.DictReader(table))) == selected
     page.get_by_role("button", name=re.compile(r"^Mark (these|the first) .* papers 'more like'$")).click()
     page.get_by_text("Most like the marked papers").first.wait_for(timeout=60_000)
-    marked = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["more"]
+    marked = split_values(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["more"])  # one comma-joined value
     assert len(marked) == min(selected, 200)
     assert not page.errors
 

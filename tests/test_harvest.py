@@ -274,34 +274,56 @@ class Guarded:
     stderr: str
 
 
+# Runs `python -m MODULE ARGS` and, at exit, writes the process's own peak resident memory (VmHWM) to a file.
+# The child's ru_maxrss is no use here: Linux carries the parent's high-water mark across fork and exec, so under
+# a full test run (pytest at about 850 MB) every child seemed to peak at 850 MB.
+PEAK_RUNNER = """
+import atexit, os, runpy, sys
+def report_peak():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["GUARD_PEAK_FILE"], "w") as out:
+        out.write(peak)
+atexit.register(report_peak)
+sys.argv = sys.argv[1:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
 def run_guarded(arguments: list[str], tmp_path: Path, seconds: float = GUARD_SECONDS, rss_mb: float = GUARD_RSS_MB) -> Guarded:
-    """Run Python with these arguments; kill it past `seconds` or `rss_mb` of resident memory."""
+    """Run `python -m MODULE ARGS` (arguments start with "-m"); kill it past `seconds` or `rss_mb` of resident memory."""
+    assert arguments[0] == "-m", arguments
     err_path = tmp_path / f"stderr-{time.monotonic_ns()}.txt"
+    peak_path = tmp_path / f"peak-{time.monotonic_ns()}.txt"
     started = time.monotonic()
     with open(err_path, "wb") as err:
-        process = subprocess.Popen([sys.executable, *arguments], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=err)
-    killed, status, usage = None, None, None
+        command = [sys.executable, "-c", PEAK_RUNNER, *arguments[1:]]
+        env = {**ENV, "GUARD_PEAK_FILE": str(peak_path)}
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    killed, status, sampled_kb = None, None, 0
     while status is None:
-        pid, status_now, usage_now = os.wait4(process.pid, os.WNOHANG)
+        pid, status_now, _ = os.wait4(process.pid, os.WNOHANG)
         if pid:
-            status, usage = status_now, usage_now
+            status = status_now
             break
         rss = 0
         with contextlib.suppress(OSError):
             status_text = Path(f"/proc/{process.pid}/status").read_text()
             rss = next((int(line.split()[1]) for line in status_text.splitlines() if line.startswith("VmRSS:")), 0)
+        sampled_kb = max(sampled_kb, rss)
         if killed is None and rss > rss_mb * 1024:
             killed = f"memory: {rss / 1024:.0f} MB resident"
         elif killed is None and time.monotonic() - started > seconds:
             killed = f"time: still running after {seconds:.0f} s"
         if killed:
             os.kill(process.pid, signal.SIGKILL)
-            _, status, usage = os.wait4(process.pid, 0)
+            _, status, _ = os.wait4(process.pid, 0)
             break
         time.sleep(0.02)
     process.returncode = os.waitstatus_to_exitcode(status)
     code = None if killed else process.returncode
-    return Guarded(code, killed, time.monotonic() - started, usage.ru_maxrss / 1024, err_path.read_text(encoding="utf-8", errors="replace"))
+    peak_kb = int(peak_path.read_text()) if peak_path.is_file() else sampled_kb  # a killed run wrote none
+    return Guarded(code, killed, time.monotonic() - started, peak_kb / 1024, err_path.read_text(encoding="utf-8", errors="replace"))
 
 
 def harvest_command(out: Path, url: str, *extra: str) -> list[str]:
