@@ -70,21 +70,34 @@ def nearest_neighbours(features: np.ndarray, k: int, seed: int) -> Neighbours:
     return Neighbours(indices, distances, index)
 
 
-def neighbour_groups(indices: np.ndarray) -> int:
-    """How many separate groups the k-nearest-neighbour graph (rows of neighbour indices) falls into."""
-    from scipy.sparse import csr_matrix
+def layout_groups(features: np.ndarray, indices: np.ndarray, distances: np.ndarray, metric: str, seed: int) -> int:
+    """How many separate groups the graph that UMAP lays out falls into.
+
+    That graph is UMAP's fuzzy graph of the neighbours without the edges weaker than 1/epochs of the strongest,
+    which UMAP drops before its spectral start. A group of near-identical papers smaller than the neighbour count
+    is still tied to other papers by its members' farthest neighbours, but those edges are so weak beside the
+    group's inner ones that UMAP drops them: 300,000 papers whose texts differed only by one title word, 14 of
+    each, fell into thousands of groups although the plain neighbour graph held together.
+    """
+    from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
+    from umap.umap_ import fuzzy_simplicial_set
 
-    n, k = indices.shape
-    valid = indices >= 0
-    rows = np.repeat(np.arange(n), k)[valid.ravel()]
-    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, indices[valid])), shape=(n, n))
-    return int(connected_components(graph, directed=True, connection="weak")[0])
+    graph, _, _ = fuzzy_simplicial_set(
+        features, indices.shape[1], np.random.RandomState(seed), metric, knn_indices=indices, knn_dists=distances
+    )
+    graph = graph.tocoo()
+    # UMAP's default epochs (500 up to 10,000 points, else 200) set its cut; fit_umap leaves them at the default.
+    epochs = 500 if graph.shape[0] <= 10_000 else 200
+    kept = graph.data >= graph.data.max() / epochs
+    pruned = coo_matrix((graph.data[kept], (graph.row[kept], graph.col[kept])), shape=graph.shape).tocsr()
+    return int(connected_components(pruned, directed=False)[0])
 
 
-# UMAP's spectral start lays out each separate group of the neighbour graph and then the groups among
-# themselves with dense group-by-group matrices: 300,000 papers in 21,000 groups of identical texts took
-# 18.4 GB (and UMAP fell back to a random start anyway). Beyond this many groups UMAP starts from PCA.
+# UMAP's spectral start lays out each separate group of its graph and then the groups among themselves with
+# dense group-by-group matrices: 300,000 papers in 21,000 groups of identical texts took 18.4 GB, and of
+# near-identical ones 19 GB and rising when stopped (and UMAP falls back to a random start anyway). Beyond
+# this many groups UMAP starts from PCA.
 MAX_SPECTRAL_GROUPS = 256
 
 
@@ -96,10 +109,11 @@ def fit_umap(
     verbose: bool,
     neighbours: Neighbours | None = None,
     log: Log | None = None,
+    max_spectral_groups: int = MAX_SPECTRAL_GROUPS,
 ) -> np.ndarray:
     """Reduce vectors to n_components with UMAP (seeded, so the layout is reproducible), reusing neighbours if given.
 
-    With more than MAX_SPECTRAL_GROUPS separate groups in the neighbour graph, UMAP starts from PCA instead of
+    With more than max_spectral_groups separate groups in UMAP's graph (see layout_groups), UMAP starts from PCA instead of
     its spectral layout, whose memory grows with the square of the number of groups."""
     import warnings
 
@@ -112,8 +126,8 @@ def fit_umap(
     init = "spectral"
     if neighbours is not None and neighbours.indices.shape[1] >= n_neighbors:
         knn = (neighbours.indices[:, :n_neighbors], neighbours.distances[:, :n_neighbors], neighbours.search_index)
-        groups = neighbour_groups(knn[0])
-        if groups > MAX_SPECTRAL_GROUPS:
+        groups = layout_groups(vectors, knn[0], knn[1], params.metric, seed)
+        if groups > max_spectral_groups:
             init = "pca"
             if log:
                 log(f"  the neighbour graph falls apart into {groups:,} groups (near-identical papers?): UMAP starts from PCA")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lib import modelset
-from lib.layout import MAX_SPECTRAL_GROUPS, distinct_text_rows, fit_umap, nearest_neighbours, neighbour_groups
+from lib.layout import distinct_text_rows, fit_umap, layout_groups, nearest_neighbours
 from lib.params import UmapParams
 from tests.conftest import build_small, write_jsonl
 
@@ -58,20 +58,28 @@ def test_too_few_distinct_texts_is_one_clear_error(demo_corpus: Path, tmp_path: 
     assert not (tmp_path / "few").exists()
 
 
-def test_a_neighbour_graph_in_many_groups_starts_umap_from_pca() -> None:
-    """Groups of near-identical points (not exact copies) larger than the neighbour count cut the graph apart."""
+@pytest.mark.parametrize("size", [20, 12], ids=["groups-larger-than-k", "groups-smaller-than-k"])
+def test_a_graph_in_many_groups_starts_umap_from_pca(size: int) -> None:
+    """Groups of near-identical points (not exact copies) cut UMAP's graph apart: larger than the neighbour count
+    they cut the neighbour graph itself; smaller, their few ties to other points are too weak for UMAP to keep.
+    (A small limit of groups here, so that the test stays small; the build's is MAX_SPECTRAL_GROUPS.)"""
     rng = np.random.default_rng(0)
-    groups, size = MAX_SPECTRAL_GROUPS + 44, 20
+    groups, limit = 80, 40
     centres = rng.normal(size=(groups, 24))
     points = (np.repeat(centres, size, axis=0) + rng.normal(scale=1e-4, size=(groups * size, 24))).astype(np.float32)
     neighbours = nearest_neighbours(points, 16, seed=0)
-    assert neighbour_groups(neighbours.indices) == groups
+    found = layout_groups(points, neighbours.indices[:, :15], neighbours.distances[:, :15], "cosine", seed=0)
+    assert limit < found <= groups
     said: list[str] = []
-    coords = fit_umap(points, UmapParams(n_neighbors=15), 2, seed=0, verbose=False, neighbours=neighbours, log=said.append)
+    coords = fit_umap(
+        points, UmapParams(n_neighbors=15), 2, seed=0, verbose=False, neighbours=neighbours, log=said.append, max_spectral_groups=limit
+    )
     assert coords.shape == (groups * size, 2) and np.isfinite(coords).all()
-    assert any(f"{groups:,} groups" in line and "PCA" in line for line in said), said
+    assert any(f"{found:,} groups" in line and "PCA" in line for line in said), said
     # One connected cloud keeps UMAP's spectral start (nothing said).
     cloud = rng.normal(size=(2000, 24)).astype(np.float32)
+    cloud_neighbours = nearest_neighbours(cloud, 16, seed=0)
+    assert layout_groups(cloud, cloud_neighbours.indices[:, :15], cloud_neighbours.distances[:, :15], "cosine", seed=0) == 1
     said.clear()
-    fit_umap(cloud, UmapParams(n_neighbors=15), 2, seed=0, verbose=False, neighbours=nearest_neighbours(cloud, 16, seed=0), log=said.append)
+    fit_umap(cloud, UmapParams(n_neighbors=15), 2, seed=0, verbose=False, neighbours=cloud_neighbours, log=said.append)
     assert said == []
