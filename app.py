@@ -1,26 +1,20 @@
-"""Streamlit entry point: the pages of the arXiv topic search app."""
+"""Streamlit entry point: the pages of the arXiv topic search app (defined in pages/nav.py)."""
 
 import streamlit as st
+
+import pages.nav as nav
 
 # Pages that draw a Plotly map, and a blank 10-pixel chart sent before anything slow on a session's first visit to
 # one: the browser fetches and compiles Plotly's bundle (4.7 MB of JavaScript, about 1.5 s) while the page's modules
 # are imported and its model set is loaded, instead of after the map arrives.
-MAP_PAGES = {"map", "paper"}
+MAP_PAGES = {nav.MAP.url_path, nav.PAPER.url_path}
 WARMUP_CHART = {
     "data": [{"type": "scatter", "x": [], "y": []}],
     "layout": {"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "xaxis": {"visible": False}, "yaxis": {"visible": False}},
 }
 
 st.set_page_config(page_title="arXiv topic search", page_icon=":material/travel_explore:", layout="wide")
-navigation = st.navigation(
-    [
-        st.Page("pages/search.py", title="Search", icon=":material/search:", default=True),
-        st.Page("pages/map.py", title="Topic map", icon=":material/scatter_plot:", url_path="map"),
-        st.Page("pages/topics.py", title="Topics", icon=":material/category:", url_path="topics"),
-        st.Page("pages/marked.py", title="Marked papers", icon=":material/bookmarks:", url_path="marked"),
-        st.Page("pages/paper.py", title="Paper", icon=":material/article:", url_path="paper", visibility="hidden"),
-    ]
-)
+navigation = st.navigation([page.st_page() for page in nav.PAGES])
 warmup = st.empty()
 if navigation.url_path in MAP_PAGES and not st.session_state.get("plotly-warmed"):
     st.session_state["plotly-warmed"] = True

@@ -2,23 +2,13 @@
 
 import streamlit as st
 
-from pages.common import (
-    MARK_LABELS,
-    cached_similar,
-    choose_engine,
-    engine_key,
-    export_buttons,
-    listed,
-    marks,
-    paper_card,
-    set_mark,
-    set_url,
-    url_int,
-    url_problem,
-)
-
+import pages.cache as cache
+import pages.url as url
 from lib.text import markdown_literal, markdown_with_math
 from lib.urlstate import parse_ids
+from pages.marks import MARK_LABELS, marks, set_mark
+from pages.picker import choose_engine
+from pages.widgets import hit_list
 
 st.title("More like these")
 engine = choose_engine()
@@ -27,17 +17,17 @@ if engine is not None:
     ignored = []
     # One comma-joined value per kind (`more=id1,id2`); the older repeated form (`more=id1&more=id2`) reads too.
     for url_key, mark in (("more", 1), ("less", -1)):
-        found, unknown = parse_ids(st.query_params.get_all(url_key), lambda paper_id: engine.row_of(paper_id) is not None)
+        found, unknown = parse_ids(url.values(url_key), lambda paper_id: engine.row_of(paper_id) is not None)
         ignored.extend(unknown)
         for paper_id in found:
             marked.setdefault(paper_id, mark)
     if ignored:
-        st.warning(f"{len(ignored):,} paper(s) in the link are not in this model set and were left out: {listed(ignored)}.")
+        st.warning(f"{len(ignored):,} paper(s) in the link are not in this model set and were left out: {url.listed(ignored)}.")
     more = [paper_id for paper_id, mark in marked.items() if mark == 1]
     less = [paper_id for paper_id, mark in marked.items() if mark == -1]
     # A link too long to open again would lose the whole view: such marks stay in this session only, and the page says so.
-    too_long = url_problem(more=more, less=less)
-    set_url(more=None if too_long else more, less=None if too_long else less)
+    too_long = url.problem(more=more, less=less)
+    url.write(more=None if too_long else more, less=None if too_long else less)
     if too_long:
         st.warning(
             f"Too many marked papers to keep in the link: {too_long}. They stay marked in this browser tab, "
@@ -60,11 +50,11 @@ if engine is not None:
             if right.button("Remove", key=f"remove-{paper_id}"):
                 set_mark(engine, paper_id, None)
                 if not too_long:
-                    set_url(more=[p for p in more if p != paper_id], less=[p for p in less if p != paper_id])
+                    url.write(more=[p for p in more if p != paper_id], less=[p for p in less if p != paper_id])
                 st.rerun()
     if st.button("Clear all marks"):
         marked.clear()
-        set_url(more=None, less=None)
+        url.write(more=None, less=None)
         st.rerun()
     if not more:
         st.warning("Mark at least one paper as 'more like' to rank the set by it.")
@@ -73,10 +63,8 @@ if engine is not None:
     if words:
         shared = "Words the papers marked 'more like' share" if len(more) > 1 else "The marked paper's main words"
         st.markdown(f"**{shared}:** " + markdown_literal(", ".join(words)))
-    count = st.slider("Results", 5, 100, url_int("k", 20, 5, 100), step=5)
-    set_url(k=count if count != 20 else None)
-    hits = cached_similar(*engine_key(engine), tuple(more), count, tuple(less))
+    count = st.slider("Results", 5, 100, url.integer("k", 20, 5, 100), step=5)
+    url.write(k=count if count != 20 else None)
+    hits = cache.similar(engine, tuple(more), count, tuple(less))
     st.subheader("Most like the marked papers" + (", least like those marked 'less like'" if less else ""))
-    export_buttons(engine, [hit.row for hit in hits], "more-like-these", "marked")
-    for rank, hit in enumerate(hits):
-        paper_card(engine, hit.row, hit.score, key=f"m{rank}")
+    hit_list(engine, hits, "more-like-these", "marked")

@@ -2,25 +2,17 @@
 
 import streamlit as st
 
-from pages.common import (
-    TOPICS_PAGE,
-    cached_similar,
-    choose_engine,
-    engine_key,
-    has_text,
-    markdown_literal,
-    markdown_with_math,
-    paper_card,
-    paper_links,
-    url_value,
-)
-
+import pages.cache as cache
+import pages.nav as nav
+import pages.url as url
 from lib.figures import QueryPin, topic_map
-from lib.text import year_of
+from lib.text import markdown_literal, markdown_with_math, year_of
+from pages.picker import choose_engine
+from pages.widgets import has_text, paper_card, paper_links
 
 engine = choose_engine()
 if engine is not None:
-    paper_id = url_value("id").strip()
+    paper_id = url.value("id").strip()
     row = engine.row_of(paper_id) if paper_id else None
     if row is None:
         st.title("Paper")
@@ -42,10 +34,10 @@ if engine is not None:
         st.markdown(markdown_with_math(paper["abstract"]))
     st.markdown(f"**Topic:** {markdown_literal(engine.topic_label(cluster))}")
     if cluster >= 0:
-        st.page_link(TOPICS_PAGE, label="All papers of this topic", icon=":material/list:", query_params={"topic": str(cluster)})
+        nav.page_link(engine, nav.TOPICS, "All papers of this topic", icon=":material/list:", topic=cluster)
     labels = {topic["id"]: topic["label"] for topic in engine.topics}
     pin = QueryPin(float(paper["x"]), float(paper["y"]), paper["title"], label="This paper")
     st.plotly_chart(topic_map(engine.papers, labels, pin, cluster if cluster >= 0 else None), key="paper-map")
     st.subheader("Nearest papers")
-    for rank, hit in enumerate(cached_similar(*engine_key(engine), paper["id"], 10)):
+    for rank, hit in enumerate(cache.similar(engine, paper["id"], 10)):
         paper_card(engine, hit.row, hit.score, key=f"n{rank}")

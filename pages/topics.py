@@ -2,22 +2,13 @@
 
 import streamlit as st
 
-from pages.common import (
-    MAP_PAGE,
-    choose_engine,
-    export_buttons,
-    level_control,
-    listed,
-    paper_card,
-    set_url,
-    url_index,
-    url_int,
-    url_value,
-)
-
+import pages.nav as nav
+import pages.url as url
 from lib.text import markdown_literal
 from lib.topic_views import counts_over_time, fastest_growing, papers_per_year, period_label, series_name, topic_members, topic_table
 from lib.urlstate import parse_ints
+from pages.picker import choose_engine
+from pages.widgets import export_buttons, level_control, paper_card
 
 PAGE_SIZE = 20
 EXPORT_MAX = 10_000
@@ -29,24 +20,24 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
     known = months[months > 0]
     if not len(known):
         return
-    with st.expander("Topics over time", expanded=bool(url_value("compare") or url_value("grow_from"))):
-        wanted, unknown = parse_ints(st.query_params.get_all("compare"), by_id)
+    with st.expander("Topics over time", expanded=bool(url.value("compare") or url.value("grow_from"))):
+        wanted, unknown = parse_ints(url.values("compare"), by_id)
         if unknown:
-            st.warning(f"Topics to compare in the link that this model set does not have were left out: {listed(unknown)}.")
+            st.warning(f"Topics to compare in the link that this model set does not have were left out: {url.listed(unknown)}.")
         default = wanted or ([chosen] if chosen is not None else list(by_id)[:5])
         compare = st.multiselect("Topics to compare", list(by_id), default=default, format_func=lambda c: f"{c}: {by_id[c]['label']}")
-        by = st.radio("Papers per", ["year", "month"], index=1 if url_value("by") == "month" else 0, horizontal=True)
-        set_url(compare=compare if compare != default or wanted else None, by=by if by == "month" else None)
+        by = st.radio("Papers per", ["year", "month"], index=1 if url.value("by") == "month" else 0, horizontal=True)
+        url.write(compare=compare if compare != default or wanted else None, by=by if by == "month" else None)
         if compare:
             counts = counts_over_time(months, clusters, compare, by).rename(columns=lambda c: series_name(c, by_id[c]["label"]))
             st.line_chart(counts, x_label=by, y_label="papers", height=260)
         span = list(range(int(known.min()), int(known.max()) + 1))
         labels = {code: period_label(code, "month") for code in span}
-        start = next((c for c in span if labels[c] == url_value("grow_from")), span[max(0, len(span) - 24)])
-        end = next((c for c in span if labels[c] == url_value("grow_to")), span[-1])
+        start = next((c for c in span if labels[c] == url.value("grow_from")), span[max(0, len(span) - 24)])
+        end = next((c for c in span if labels[c] == url.value("grow_to")), span[-1])
         if len(span) > 1:
             start, end = st.select_slider("Growth window (months)", span, value=(start, max(start, end)), format_func=labels.get)
-        set_url(
+        url.write(
             grow_from=labels[start] if start != span[max(0, len(span) - 24)] else None, grow_to=labels[end] if end != span[-1] else None
         )
         growing = fastest_growing(months, clusters, level.topics, start, end)
@@ -72,20 +63,19 @@ if engine is not None:
     by_id = {topic["id"]: topic for topic in level.topics}
     st.dataframe(topic_table(papers, level.topics), hide_index=True, height=300)
     ids = [None, *by_id]
-    index = url_index("topic", ids)
-    if url_value("topic") and index == 0:
+    index = url.index("topic", ids)
+    if url.value("topic") and index == 0:
         st.warning("The topic named in the link does not exist in this model set.")
     chosen = st.selectbox(
         "Choose a topic", ids, index=index, format_func=lambda c: "—" if c is None else f"{c}: {by_id[c]['label']} ({by_id[c]['size']:,})"
     )
-    set_url(topic=chosen)
+    url.write(topic=chosen)
     over_time(engine, level, by_id, chosen)
     if chosen is not None:
         topic = by_id[chosen]
         st.subheader(f"Topic {chosen}: {markdown_literal(topic['label'])}")
         st.markdown("**Keywords:** " + markdown_literal(", ".join(topic["keywords"])))
-        on_map = {"focus": str(chosen), **({"level": str(level.index)} if level.index else {})}
-        st.page_link(MAP_PAGE, label="Show on the map", icon=":material/scatter_plot:", query_params=on_map)
+        nav.page_link(engine, nav.MAP, "Show on the map", focus=chosen, level=level.index or None)
         per_year = papers_per_year(papers, chosen)
         if not per_year.empty:
             st.bar_chart(per_year, x_label="year", y_label="papers", height=220)
@@ -95,8 +85,8 @@ if engine is not None:
         if len(members) > EXPORT_MAX:
             st.caption(f"The downloads hold the {EXPORT_MAX:,} papers closest to the topic's centre.")
         pages = max(1, -(-len(members) // PAGE_SIZE))
-        page = st.number_input(f"Page (of {pages}, closest to the topic's centre first)", 1, pages, url_int("p", 1, 1, pages))
-        set_url(p=page if page > 1 else None)
+        page = st.number_input(f"Page (of {pages}, closest to the topic's centre first)", 1, pages, url.integer("p", 1, 1, pages))
+        url.write(p=page if page > 1 else None)
         start = (page - 1) * PAGE_SIZE
         for position in members.index[start : start + PAGE_SIZE]:
             paper_card(engine, engine.papers.index.get_loc(position), key=f"t{chosen}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -157,3 +158,28 @@ def test_marks_that_fit_stay_in_the_link(models_env: Path, engine) -> None:
     app = open_page("pages/marked.py", {"more": ",".join(ids)})
     assert not any("Too many" in w.value for w in app.warning)
     assert app.query_params["more"] == ",".join(ids)
+
+
+# Links the pages write --------------------------------------------------------------------------------------
+
+
+def test_the_links_pages_write_name_the_model_set_they_show(demo_model_set: Path, tmp_path: Path, monkeypatch, engine) -> None:
+    """Page links and the map selection's paper-page column (drawn on a canvas, so not followed in the browser test)."""
+    for name in ("demo", "second"):
+        shutil.copytree(demo_model_set, tmp_path / name)
+    monkeypatch.setenv("MODELS_DIR", str(tmp_path))
+    ids = engine.ids([2, 4, 6])
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["model"] = "second"
+    app.run()
+    app.switch_page("pages/map.py")
+    points = [{"customdata": [i], "curve_number": 1, "point_index": n} for n, i in enumerate(ids)]
+    app.session_state["map"] = {"selection": {"points": points, "point_indices": [0, 1, 2], "box": [{}], "lasso": []}}
+    app.run()
+    assert not app.exception
+    links = [urlparse(link) for link in app.dataframe[0].value["link"]]
+    assert [(link.path, parse_qs(link.query)) for link in links] == [("/paper", {"id": [i], "model": ["second"]}) for i in ids]
+    for page, params in (("pages/topics.py", {"topic": "0"}), ("pages/paper.py", {"id": ids[0]}), ("pages/search.py", {"like": ids[0]})):
+        app = open_page(page, {**params, "model": "second"})
+        queries = [parse_qs(link.proto.query_string) for link in app.get("page_link")]
+        assert queries and all(query["model"] == ["second"] for query in queries), (page, queries)
