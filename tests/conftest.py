@@ -71,6 +71,13 @@ def headless_chromium() -> Iterator[object]:
             chromium.close()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium shared by the tests of one module."""
+    with headless_chromium() as chromium:
+        yield chromium
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say where the browser tests left their screenshots."""
     if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):

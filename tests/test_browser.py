@@ -13,7 +13,7 @@ from pybtex.database import parse_string
 
 from lib.search import load_engine
 from lib.urlstate import split_values
-from tests.conftest import SCREENSHOTS, headless_chromium, streamlit_server
+from tests.conftest import SCREENSHOTS, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +29,6 @@ def server(demo_model_set, tmp_path_factory):
     shutil.copytree(demo_model_set, models / "demo")
     with streamlit_server(models) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with headless_chromium() as chromium:
-        yield chromium
 
 
 def _settle(page) -> None:

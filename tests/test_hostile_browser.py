@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from lib.demo import generate_demo_records
 from lib.search import load_engine
 from lib.topic_views import topic_members
-from tests.conftest import SCREENSHOTS, build_small, headless_chromium, streamlit_server, write_jsonl
+from tests.conftest import SCREENSHOTS, build_small, streamlit_server, write_jsonl
 
 pytestmark = pytest.mark.browser
 
@@ -133,12 +133,6 @@ def hostile(engine) -> list[int]:
 def server(models):
     with streamlit_server(models) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with headless_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

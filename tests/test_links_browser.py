@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from lib.search import load_engine
-from tests.conftest import build_small, headless_chromium, streamlit_server, write_jsonl
+from tests.conftest import build_small, streamlit_server, write_jsonl
 
 pytestmark = pytest.mark.browser
 
@@ -58,12 +58,6 @@ def second(models: Path):
 def server(models: Path):
     with streamlit_server(models) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with headless_chromium() as chromium:
-        yield chromium
 
 
 def _settle(page) -> None:
