@@ -15,7 +15,7 @@ from lib.search import load_engine
 from lib.selection import points_in_box, points_in_polygon
 from lib.settings import MAP_POINTS_ENV
 from tests.conftest import PYTHON, ROOT, streamlit_server
-from tests.test_browser import _open, _settle, _shot, browser  # noqa: F401
+from tests.test_browser import _open, _settle, _shot
 
 SCALED_PAPERS = 6000
 MAP_LIMIT = 2000
