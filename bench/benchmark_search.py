@@ -46,21 +46,21 @@ def child(model: str, n_queries: int, seed: int, started: float) -> None:
     import numpy as np
     import psutil
 
-    from lib.search import load_engine
+    from lib.engine import load_engine
 
     process = psutil.Process()
     engine = load_engine(model)
     loaded = time.time() - started
-    first = engine.search(FREE_TEXT[0], 10)
+    first = engine.ranker.search(FREE_TEXT[0], 10)
     answered = time.time() - started
     rss_loaded = process.memory_info().rss
     rng = np.random.default_rng(seed)
-    rows = rng.choice(len(engine.papers), size=min(n_queries, len(engine.papers)), replace=False)
-    titles = engine.papers["title"].iloc[np.sort(rows)].tolist()
+    rows = rng.choice(len(engine.catalogue.papers), size=min(n_queries, len(engine.catalogue.papers)), replace=False)
+    titles = engine.catalogue.papers["title"].iloc[np.sort(rows)].tolist()
     queries = [" ".join(str(title).split()[:8]) for title in titles] + FREE_TEXT
     figures: dict = {
-        "papers": len(engine.papers),
-        "index": engine.manifest.get("ann") and {**engine.manifest["ann"], "probes": engine.model_set.ann.probes},
+        "papers": len(engine.catalogue.papers),
+        "index": engine.catalogue.manifest.get("ann") and {**engine.catalogue.manifest["ann"], "probes": engine.ranker.ann.probes},
         "seconds_to_loaded": round(loaded, 3),
         "seconds_to_first_answer": round(answered, 3),
         "first_answer_hits": len(first),
@@ -83,28 +83,27 @@ def child(model: str, n_queries: int, seed: int, started: float) -> None:
 
     approximate = {}
     for mode in ("hybrid", "semantic", "lexical"):
-        results, seconds = timed(lambda q, mode=mode: engine.search(q, 10, mode=mode))
+        results, seconds = timed(lambda q, mode=mode: engine.ranker.search(q, 10, mode=mode))
         figures["ms"][f"search {mode}"] = summary(seconds)
         approximate[mode] = results
-    ids = engine.ids(rows[: min(100, len(rows))])
+    ids = engine.catalogue.ids(rows[: min(100, len(rows))])
     start_similar = []
     similar = []
     for paper_id in ids:
         start = time.perf_counter()
-        similar.append(engine.similar(paper_id, 10))
+        similar.append(engine.ranker.similar(paper_id, 10))
         start_similar.append(time.perf_counter() - start)
     figures["ms"]["more like this"] = summary(start_similar)
-    _, seconds = timed(engine.locate)
+    _, seconds = timed(engine.ranker.locate)
     figures["ms"]["map placement"] = summary(seconds)
     figures["rss_mb_after_queries"] = round(process.memory_info().rss / 2**20)
-    if engine.manifest.get("ann"):
-        engine.approximate = False
+    if engine.catalogue.manifest.get("ann"):
         recall = {}
         for mode in ("hybrid", "semantic"):
-            exact, seconds = timed(lambda q, mode=mode: engine.search(q, 10, mode=mode))
+            exact, seconds = timed(lambda q, mode=mode: engine.ranker.search(q, 10, mode=mode, approximate=False))
             figures["ms"][f"exact {mode}"] = summary(seconds)
             recall[mode] = recall_of(exact, approximate[mode])
-        recall["more like this"] = recall_of([engine.similar(paper_id, 10) for paper_id in ids], similar)
+        recall["more like this"] = recall_of([engine.ranker.similar(paper_id, 10, approximate=False) for paper_id in ids], similar)
         figures["recall_at_10_vs_exact"] = recall
     print(json.dumps(figures))
 

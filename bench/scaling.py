@@ -189,12 +189,11 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
         map_out.flush()
         vectors_out.flush()
         del map_out, vectors_out
-        np.save(staging / setfiles.CLUSTERS, new_clusters)
         ann = None
         if n_papers >= ANN_MIN_PAPERS:
             ann = build_ivf(np.load(staging / setfiles.VECTORS, mmap_mode="r"), seed, log=log).save(staging)
         topics = _scaled_topics(json.loads((source / setfiles.TOPICS).read_text(encoding="utf-8")), new_clusters)
-        (staging / setfiles.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
+        modelset.write_topics(staging, new_clusters, topics)
         modelset.write_levels(staging, new_clusters, topics)
         log("BM25 rows")
         bm25 = _scale_bm25(source, staging, n_papers)
@@ -203,13 +202,12 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
                 shutil.copy2(source / name, staging / name)
         noise = int((new_clusters == NOISE).sum())
         counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
-        kept = {key: value for key, value in manifest.items() if key not in ("format_version", "created_at", "versions", "files", "stages")}
         seconds = round(time.perf_counter() - started, 3)
-        scaled = {
-            **kept,
-            "name": out.name,
-            "synthetic": True,
-            "scaled_from": {
+        scaled = modelset.derived_manifest(
+            manifest,
+            name=out.name,
+            synthetic=True,
+            scaled_from={
                 "name": source.name,
                 "path": str(source.resolve()),
                 "created_at": manifest.get("created_at"),
@@ -220,7 +218,7 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
                 "vector_noise": VECTOR_NOISE,
                 "bm25": "source rows copied; idf and row norms recomputed for the new paper count; average length of the source",
             },
-            "counts": {
+            counts={
                 **counts,
                 "papers": n_papers,
                 "noise": noise,
@@ -228,8 +226,8 @@ def scale_model_set(source: str | Path, out: str | Path, n_papers: int, seed: in
                 "largest_cluster": max((t["size"] for t in topics), default=0),
                 "bm25_nonzeros": bm25["nonzeros"],
             },
-            "stages": {"scale": {"seconds": seconds}},
-        }
+            stages={"scale": {"seconds": seconds}},
+        )
         scaled.pop("ann", None)
         if ann:
             scaled["ann"] = ann

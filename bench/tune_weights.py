@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lib.engine import load_engine
 from lib.evaluation import bare_archive, mrr_at_k, neighbour_precision, primary, rank_of, recall_at_k
-from lib.search import load_engine
 
 
 def main() -> None:
@@ -26,16 +26,18 @@ def main() -> None:
     parser.add_argument("--weights", type=float, nargs="+", default=[0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0])
     args = parser.parse_args()
     engine = load_engine(args.model)
-    papers = engine.papers
+    papers = engine.catalogue.papers
     rows = np.random.default_rng(args.seed).choice(len(papers), size=min(args.queries, len(papers)), replace=False)
     primaries = [primary(c) for c in papers["categories"]]
     neighbour_rows = [r for r in rows if not bare_archive(primaries[r])]
     print(f"{engine.name}: {len(papers):,} papers, {len(rows)} title queries, {len(neighbour_rows)} neighbour queries")
     for weight in args.weights:
-        engine.lexical_weight = weight
-        ranks = [rank_of(papers["id"].iloc[r], [h.paper_id for h in engine.search(papers["title"].iloc[r], k=10)]) for r in rows]
-        engine.similar_lexical_weight = weight
-        neighbours = [[primaries[h.row] for h in engine.similar(papers["id"].iloc[r], k=10)] for r in neighbour_rows]
+        ranker = engine.ranker
+        ranks = [
+            rank_of(papers["id"].iloc[r], [h.paper_id for h in ranker.search(papers["title"].iloc[r], k=10, lexical_weight=weight)])
+            for r in rows
+        ]
+        neighbours = [[primaries[h.row] for h in ranker.similar(papers["id"].iloc[r], k=10, lexical_weight=weight)] for r in neighbour_rows]
         p10 = neighbour_precision([primaries[r] for r in neighbour_rows], neighbours)
         print(
             f"weight {weight:.2f}: R@1 {recall_at_k(ranks, 1):.3f} R@10 {recall_at_k(ranks, 10):.3f} "

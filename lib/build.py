@@ -15,7 +15,6 @@ what it knows as a `modelset.BuildRecord`, from which modelset builds and writes
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -254,7 +253,7 @@ def _doc2vec(options: BuildOptions, corpus: Corpus, staging: Path, log: Log) -> 
     vectors = unit_rows(model.dv.vectors)
     vocabulary = len(model.wv)
     del model
-    np.save(staging / modelset.VECTORS, vectors)
+    modelset.write_array(staging, modelset.VECTORS, vectors)
     return vectors, vocabulary
 
 
@@ -342,9 +341,8 @@ def _write_papers_and_topics(corpus: Corpus, coords: np.ndarray, labels: np.ndar
     corpus.path.unlink()
     papers["x"], papers["y"], papers["cluster"] = coords[:, 0], coords[:, 1], labels
     modelset.write_papers(papers, staging / modelset.PAPERS)
-    np.save(staging / modelset.MAP, coords)
-    np.save(staging / modelset.CLUSTERS, labels)
-    (staging / modelset.TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
+    modelset.write_array(staging, modelset.MAP, coords)
+    modelset.write_topics(staging, labels, topics)
 
 
 def _build_record(

@@ -5,7 +5,7 @@ document of paper i) and fails unless it saw exactly one document per line (lib/
 vectors to the unit length a model set stores: cosine by dot product). `infer_vector` is gensim's inference
 with every random choice seeded from the query's words, so a query's vector does not depend on the process;
 it sets the model's random state, so callers sharing one model between threads hold a lock around it (as
-`lib.search.Engine` does). Storing the model is lib/doc2vec_files.py's job.
+`lib.search.Ranker` does). Storing the model is lib/doc2vec_files.py's job.
 """
 
 from __future__ import annotations

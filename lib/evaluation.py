@@ -162,13 +162,13 @@ class System:
 
 def engine_systems(engine) -> list[System]:
     """The engine's columns: hybrid (the default search), semantic only and BM25."""
-    ids = engine.papers["id"].astype(str).to_numpy()
+    ids = engine.catalogue.papers["id"].astype(str).to_numpy()
 
     def searcher(mode: str) -> Callable[[str, int], list[int]]:
-        return lambda query, k: [hit.row for hit in engine.search(query, k=k, mode=mode)]
+        return lambda query, k: [hit.row for hit in engine.ranker.search(query, k=k, mode=mode)]
 
     def neighbours(mode: str) -> Callable[[int, int], list[int]]:
-        return lambda row, k: [hit.row for hit in engine.similar(ids[row], k=k, mode=mode)]
+        return lambda row, k: [hit.row for hit in engine.ranker.similar(ids[row], k=k, mode=mode)]
 
     columns = (("model_set", "model set (hybrid)", "hybrid"), ("semantic", "semantic only", "semantic"), ("bm25", "BM25", "lexical"))
     return [System(key, label, searcher(mode), neighbours(mode), mode) for key, label, mode in columns]
@@ -177,19 +177,22 @@ def engine_systems(engine) -> list[System]:
 def tfidf_system(engine) -> System:
     """The TF-IDF column, fitted on the engine's papers."""
     baseline = TfidfBaseline(
-        engine.papers["title"].fillna("").astype(str).tolist(), engine.papers["abstract"].fillna("").astype(str).tolist()
+        engine.catalogue.papers["title"].fillna("").astype(str).tolist(),
+        engine.catalogue.papers["abstract"].fillna("").astype(str).tolist(),
     )
     return System("tfidf", "TF-IDF", baseline.search, baseline.similar, None, in_engine=False)
 
 
 def rankings(engine, queries: Sequence[str], modes: dict[str, str], k: int = K) -> dict[str, list[list[str]]]:
     """Top-k paper ids per query for each named search mode of an engine."""
-    return {key: [[hit.paper_id for hit in engine.search(query, k=k, mode=mode)] for query in queries] for key, mode in modes.items()}
+    return {
+        key: [[hit.paper_id for hit in engine.ranker.search(query, k=k, mode=mode)] for query in queries] for key, mode in modes.items()
+    }
 
 
 def _child_main() -> None:
     """Entry of the second process: read a spec from stdin, write pid, hash state and rankings to a file."""
-    from lib.search import load_engine
+    from lib.engine import load_engine
 
     spec = json.loads(sys.stdin.read())
     result = {
@@ -261,7 +264,7 @@ def known_item_run(system: System, queries: Sequence[str], targets: Sequence[str
 
 def evaluate(model: Path, queries: int = 1000, seed: int = 0, log: Log = log_stderr) -> dict:
     """Every figure of the comparison for one model set, JSON-ready (undefined figures are None)."""
-    from lib.search import load_engine
+    from lib.engine import load_engine
 
     started = time.perf_counter()
 
@@ -269,7 +272,7 @@ def evaluate(model: Path, queries: int = 1000, seed: int = 0, log: Log = log_std
         log(f"[{time.perf_counter() - started:6.1f}s] {message}")
 
     engine = load_engine(model)
-    papers = engine.papers
+    papers = engine.catalogue.papers
     n = len(papers)
     ids = papers["id"].astype(str).to_numpy()
     titles = papers["title"].fillna("").astype(str).tolist()
@@ -301,10 +304,10 @@ def evaluate(model: Path, queries: int = 1000, seed: int = 0, log: Log = log_std
     result = {
         "model_set": engine.name,
         "path": str(model),
-        "synthetic": bool(engine.manifest.get("synthetic", False)),
+        "synthetic": bool(engine.catalogue.manifest.get("synthetic", False)),
         "papers": n,
         "seed": seed,
-        "params": engine.manifest.get("params", {}),
+        "params": engine.catalogue.manifest.get("params", {}),
         "queries": {"requested": queries, "known_item": len(sample), "neighbour": len(eligible), "determinism": len(checked)},
         "systems": {system.key: {"label": system.label, "mode": system.mode, "in_engine": system.in_engine} for system in systems},
         "known_item": known_item,

@@ -28,6 +28,16 @@ def keyword_label(keywords: list[str], topic_id: int) -> str:
     return ", ".join(keywords[:LABEL_WORDS]) or f"topic {topic_id}"
 
 
+def category_shares(counts: Counter[str], size: int) -> list[list]:
+    """A topic's TOP_CATEGORIES most common primary categories with their share of its `size` papers (3 decimals)."""
+    return [[category, round(n / size, 3)] for category, n in counts.most_common(TOP_CATEGORIES)]
+
+
+def rounded_centre(centre: object) -> list[float]:
+    """A topic's 2-D centre as stored in topics.json and levels.json (4 decimals: far below a map pixel)."""
+    return [round(float(centre[0]), 4), round(float(centre[1]), 4)]
+
+
 @dataclass(frozen=True)
 class Level:
     """One granularity: a group for every level-0 topic, and the groups as topic records (as in topics.json)."""
@@ -78,8 +88,8 @@ def _group_record(group: int, members: list[dict]) -> dict:
         "size": size,
         "keywords": words,
         "label": keyword_label(words, group),
-        "top_categories": [[cat, round(n / size, 3)] for cat, n in categories.most_common(TOP_CATEGORIES)],
-        "centre": [round(float(centre[0]), 4), round(float(centre[1]), 4)],
+        "top_categories": category_shares(categories, size),
+        "centre": rounded_centre(centre),
         "topics": sorted(topic["id"] for topic in members),
     }
 

@@ -52,6 +52,7 @@ from pathlib import Path
 
 from lib import doc2vec_files
 from lib.setfiles import (
+    ALL_FILES,
     ANN,
     BM25_META,
     CLUSTERS,
@@ -372,6 +373,31 @@ def staged(target: Path, log: Callable[[str], None] | None = None) -> Iterator[P
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def write_array(folder: Path, name: str, array: object) -> None:
+    """One of the set's .npy arrays (vectors.npy, map.npy) written into a set being staged; a name setfiles does not list is refused."""
+    import numpy as np
+
+    if name not in ALL_FILES or not name.endswith(".npy"):
+        raise ValueError(f"{name!r} is not an array file of a model set (lib/setfiles.py lists them)")
+    np.save(folder / name, array)
+
+
+def write_topics(folder: Path, clusters: object, topics: list[dict]) -> None:
+    """Every paper's level-0 topic (clusters.npy, -1 unclustered) and the topics' records (topics.json)."""
+    write_array(folder, CLUSTERS, clusters)
+    (folder / TOPICS).write_text(json.dumps(topics, indent=1) + "\n", encoding="utf-8")
+
+
+# What write_manifest adds to a manifest: a set derived from another (bench/scaling.py) starts without them.
+WRITTEN_FIELDS = ("format_version", "created_at", "versions", "files")
+
+
+def derived_manifest(source: dict, **changes: object) -> dict:
+    """The manifest of a set made from another set: the source's fields, without those write_manifest adds or its stages, then `changes`."""
+    kept = {key: value for key, value in source.items() if key not in (*WRITTEN_FIELDS, "stages")}
+    return {**kept, **changes}
 
 
 def write_levels(folder: Path, clusters: object, topics: list[dict]) -> None:

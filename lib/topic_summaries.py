@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from lib.clustering import NOISE
-from lib.levels import KEYWORDS_PER_TOPIC, TOP_CATEGORIES, keyword_label
+from lib.levels import KEYWORDS_PER_TOPIC, category_shares, keyword_label, rounded_centre
 
 # Words every kind of abstract uses; they say nothing about a field.
 ACADEMIC_STOP_WORDS = frozenset(
@@ -131,7 +131,7 @@ def summarise_topics(labels: np.ndarray, coords: np.ndarray, categories: Sequenc
         members = labels == cluster
         size = int(members.sum())
         words = keywords.get(cluster, [])
-        top = Counter(primary for primary in primaries[members].tolist() if primary).most_common(TOP_CATEGORIES)
+        categories = Counter(primary for primary in primaries[members].tolist() if primary)
         centre = np.median(coords[members], axis=0)
         topics.append(
             {
@@ -139,8 +139,8 @@ def summarise_topics(labels: np.ndarray, coords: np.ndarray, categories: Sequenc
                 "size": size,
                 "keywords": words,
                 "label": keyword_label(words, cluster),
-                "top_categories": [[cat, round(n / size, 3)] for cat, n in top],
-                "centre": [round(float(centre[0]), 4), round(float(centre[1]), 4)],
+                "top_categories": category_shares(categories, size),
+                "centre": rounded_centre(centre),
             }
         )
     return topics

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.engine import Engine, load_engine
 from lib.exports import to_bibtex, to_csv
 from lib.figures import MAP_COLUMNS, base_map
-from lib.search import Engine, Hit, load_engine
+from lib.search import Hit
 
 
 def _identity(engine: Engine) -> tuple[str, str | None]:
     """What tells model sets apart in a cache key: the set's folder and build time."""
-    return str(engine.model_set.path), engine.manifest.get("created_at")
+    return str(engine.catalogue.path), engine.catalogue.created_at
 
 
 BY_ENGINE = {Engine: _identity}
@@ -32,25 +33,26 @@ def search(
     engine: Engine, query: str, k: int, categories: tuple[str, ...], years: tuple[int, int] | None, mode: str = "hybrid"
 ) -> list[Hit]:
     """Search results per model set, query and filters."""
-    return engine.search(query, k=k, categories=categories, years=years, mode=mode)
+    return engine.ranker.search(query, k=k, categories=categories, years=years, mode=mode)
 
 
 @st.cache_data(max_entries=2000, show_spinner=False, hash_funcs=BY_ENGINE)
 def similar(engine: Engine, paper_id: str | tuple[str, ...], k: int, negative: tuple[str, ...] = ()) -> list[Hit]:
     """More-like-this (or more like these, less like those) results per model set and papers."""
-    return engine.similar(paper_id if isinstance(paper_id, str) else list(paper_id), k=k, negative=list(negative))
+    return engine.ranker.similar(paper_id if isinstance(paper_id, str) else list(paper_id), k=k, negative=list(negative))
 
 
 @st.cache_data(max_entries=64, show_spinner=False, hash_funcs=BY_ENGINE)
 def exports(engine: Engine, rows: tuple[int, ...]) -> tuple[bytes, bytes]:
     """CSV and BibTeX of these papers, made once per list (a topic's 10,000 papers take seconds)."""
-    records = engine.records(list(rows))
+    records = engine.catalogue.records(list(rows))
     return to_csv(records), to_bibtex(records).encode("utf-8")
 
 
 @st.cache_data(max_entries=32, show_spinner="Drawing the map…", hash_funcs=BY_ENGINE)
 def base_map_spec(engine: Engine, focus: int | None, level: int = 0) -> dict:
     """The map without a query, per model set, focus and topic level, as a plain dict."""
-    chosen = engine.level(level)
-    papers = engine.papers[MAP_COLUMNS].assign(cluster=chosen.clusters(engine.model_set.clusters)) if level else engine.papers
+    catalogue = engine.catalogue
+    chosen = catalogue.level(level)
+    papers = catalogue.papers[MAP_COLUMNS].assign(cluster=catalogue.level_clusters(level)) if level else catalogue.papers
     return base_map(papers, {topic["id"]: topic["label"] for topic in chosen.topics}, focus).to_dict()

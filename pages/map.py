@@ -42,22 +42,22 @@ if engine is not None:
     if prepared.truncated:
         st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is placed on the map.")
     if prepared.text:
-        location = engine.locate(prepared.text)
+        location = engine.ranker.locate(prepared.text)
         if location is None:
             st.warning("None of these words is in the model, so the query cannot be placed on the map.")
         else:
             hits = cache.search(engine, prepared.text, 10, (), None)
-            pin_query(figure, engine.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
+            pin_query(figure, engine.catalogue.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
             topic = markdown_literal(labels.get(level.group_of.get(location.cluster, -1), "unclustered"))
             st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.")
     st.caption("Drag to select papers (box or lasso in the toolbar), scroll to zoom, double-click to reset.")
     event = st.plotly_chart(figure, key="map", on_select="rerun", config={"scrollZoom": True})
-    rows = selected_rows(engine.papers["x"].to_numpy(), engine.papers["y"].to_numpy(), event)
+    rows = selected_rows(engine.catalogue.papers["x"].to_numpy(), engine.catalogue.papers["y"].to_numpy(), event)
     if rows is None:
         chosen = selected_ids(selection_points(event))
         count = len(chosen)
     else:
-        chosen = engine.papers["id"].iloc[rows[:MAX_LISTED]].tolist()
+        chosen = engine.catalogue.papers["id"].iloc[rows[:MAX_LISTED]].tolist()
         count = len(rows)
         if not count:
             st.info("No papers in the selected area.")
@@ -65,13 +65,13 @@ if engine is not None:
         st.subheader(f"{count:,} selected papers")
         if count > len(chosen):
             st.caption(f"The first {len(chosen):,} in map order are listed and in the downloads.")
-        export_buttons(engine, [row for row in map(engine.row_of, chosen) if row is not None], "map-selection", "selection")
+        export_buttons(engine, engine.catalogue.known_rows(chosen), "map-selection", "selection")
         to_mark = chosen[:MARK_MAX]
         if st.button(mark_button_label(len(to_mark), count)):
             for paper_id in to_mark:
                 set_mark(engine, paper_id, 1)
             nav.switch(engine, nav.MARKED)
-        listing = engine.listing(chosen)
+        listing = engine.catalogue.listing(chosen)
         links = [nav.href(engine, nav.PAPER, id=paper_id) for paper_id in listing["id"]]
         st.dataframe(
             listing.assign(link=links)[["title", "updated", "topic", "link"]],

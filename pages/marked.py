@@ -17,7 +17,7 @@ if engine is not None:
     ignored = []
     # One comma-joined value per kind (`more=id1,id2`); the older repeated form (`more=id1&more=id2`) reads too.
     for url_key, mark in (("more", 1), ("less", -1)):
-        found, unknown = parse_ids(url.values(url_key), lambda paper_id: engine.row_of(paper_id) is not None)
+        found, unknown = parse_ids(url.values(url_key), lambda paper_id: engine.catalogue.row_of(paper_id) is not None)
         ignored.extend(unknown)
         for paper_id in found:
             marked.setdefault(paper_id, mark)
@@ -45,7 +45,7 @@ if engine is not None:
         st.subheader(f"Marked {MARK_LABELS[mark]} ({len(group)})")
         for paper_id in group:
             left, right = st.columns([6, 1])
-            title = engine.papers["title"].iloc[engine.row_of(paper_id)]
+            title = engine.catalogue.papers["title"].iloc[engine.catalogue.row_of(paper_id)]
             left.markdown(markdown_with_math(title, inline=True))
             if right.button("Remove", key=f"remove-{paper_id}"):
                 set_mark(engine, paper_id, None)
@@ -59,7 +59,7 @@ if engine is not None:
     if not more:
         st.warning("Mark at least one paper as 'more like' to rank the set by it.")
         st.stop()
-    words = engine.shared_words(more)
+    words = engine.ranker.shared_words(more)
     if words:
         shared = "Words the papers marked 'more like' share" if len(more) > 1 else "The marked paper's main words"
         st.markdown(f"**{shared}:** " + markdown_literal(", ".join(words)))

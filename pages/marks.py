@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 if TYPE_CHECKING:
-    from lib.search import Engine
+    from lib.engine import Engine
 
 MARK_LABELS = {1: "more like", -1: "less like"}
 

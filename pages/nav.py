@@ -19,7 +19,7 @@ import streamlit as st
 if TYPE_CHECKING:
     from streamlit.navigation.page import StreamlitPage
 
-    from lib.search import Engine
+    from lib.engine import Engine
 
 
 @dataclass(frozen=True)

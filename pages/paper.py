@@ -13,7 +13,7 @@ from pages.widgets import has_text, paper_card, paper_links
 engine = choose_engine()
 if engine is not None:
     paper_id = url.value("id").strip()
-    row = engine.row_of(paper_id) if paper_id else None
+    row = engine.catalogue.row_of(paper_id) if paper_id else None
     if row is None:
         st.title("Paper")
         if paper_id:
@@ -21,7 +21,7 @@ if engine is not None:
         else:
             st.info("Open a paper from the search results, a topic or the map.")
         st.stop()
-    paper = engine.papers.iloc[row]
+    paper = engine.catalogue.papers.iloc[row]
     st.title(markdown_with_math(paper["title"], inline=True))
     if has_text(paper["authors"]):
         st.markdown(markdown_literal(paper["authors"], inline=True))
@@ -32,12 +32,12 @@ if engine is not None:
     )
     if has_text(paper["abstract"]):
         st.markdown(markdown_with_math(paper["abstract"]))
-    st.markdown(f"**Topic:** {markdown_literal(engine.topic_label(cluster))}")
+    st.markdown(f"**Topic:** {markdown_literal(engine.catalogue.topic_label(cluster))}")
     if cluster >= 0:
         nav.page_link(engine, nav.TOPICS, "All papers of this topic", icon=":material/list:", topic=cluster)
-    labels = {topic["id"]: topic["label"] for topic in engine.topics}
+    labels = engine.catalogue.labels
     pin = QueryPin(float(paper["x"]), float(paper["y"]), paper["title"], label="This paper")
-    st.plotly_chart(topic_map(engine.papers, labels, pin, cluster if cluster >= 0 else None), key="paper-map")
+    st.plotly_chart(topic_map(engine.catalogue.papers, labels, pin, cluster if cluster >= 0 else None), key="paper-map")
     st.subheader("Nearest papers")
     for rank, hit in enumerate(cache.similar(engine, paper["id"], 10)):
         paper_card(engine, hit.row, hit.score, key=f"n{rank}")

@@ -14,8 +14,8 @@ import streamlit as st
 
 import pages.cache as cache
 import pages.url as url
+from lib.engine import Engine
 from lib.modelset import ModelSetError, list_model_sets
-from lib.search import Engine
 from lib.settings import current_settings
 from lib.text import markdown_literal
 
@@ -81,6 +81,6 @@ def choose_engine() -> Engine | None:
     except ModelSetError as exc:
         st.error(markdown_literal(str(exc)))
         return None
-    for message in engine.model_set.warnings:
+    for message in engine.catalogue.warnings:
         st.warning(markdown_literal(message))
     return engine

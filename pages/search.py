@@ -15,7 +15,7 @@ engine = choose_engine()
 if engine is not None:
     like = url.value("like")
     if like:
-        row = engine.row_of(like)
+        row = engine.catalogue.row_of(like)
         if row is None:
             st.warning("That paper is not in this model set.")
         else:
@@ -33,14 +33,14 @@ if engine is not None:
         wanted_mode = url.value("mode", "hybrid")
         mode = st.radio("Ranking", list(modes), index=list(modes).index(wanted_mode) if wanted_mode in modes else 0, format_func=modes.get)
         count = st.slider("Results", 5, 100, url.integer("k", 10, 5, 100), step=5)
-        options = dict(engine.category_options())
+        options = dict(engine.catalogue.category_options())
         in_link = split_values(url.values("cat"))
         chosen = [c for c in in_link if c in options]
         unknown = [c for c in in_link if c not in options]
         if unknown:
             st.warning(f"Categories in the link that this model set does not have were left out: {url.listed(unknown)}.")
         categories = st.multiselect("Categories", list(options), default=chosen, format_func=lambda c: f"{c} ({options[c]:,})")
-        bounds = engine.year_bounds()
+        bounds = engine.catalogue.year_bounds()
         years = None
         if bounds and bounds[0] < bounds[1]:
             start = url.integer("from", bounds[0], *bounds)
@@ -58,7 +58,7 @@ if engine is not None:
         st.stop()
     if prepared.truncated:
         st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is searched.")
-    named = engine.named_paper(prepared.text)
+    named = engine.ranker.named_paper(prepared.text)
     if named is not None and named[1] is not None:
         st.success(f"arXiv:{named[0]} is in this model set: the paper first, then the papers most like it.")
         nav.page_link(engine, nav.PAPER, f"Open the paper page of arXiv:{named[0]}", id=named[0])
@@ -66,7 +66,7 @@ if engine is not None:
         st.stop()
     if named is not None:
         st.warning(f"arXiv:{named[0]} is not in this model set; the results below treat it as text.")
-    words = engine.words(prepared.text, mode)
+    words = engine.ranker.words(prepared.text, mode)
     if words.unknown:
         st.caption("ignored (not in the model): " + ", ".join(words.unknown[:30]))
     if words.common:

@@ -16,7 +16,7 @@ EXPORT_MAX = 10_000
 
 def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None:
     """Papers per topic per year or month for the topics chosen to compare, and the fastest-growing topics."""
-    months, clusters = engine.months, level.clusters(engine.model_set.clusters)
+    months, clusters = engine.catalogue.months, engine.catalogue.level_clusters(level.index)
     known = months[months > 0]
     if not len(known):
         return
@@ -53,13 +53,13 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
 st.title("Topics")
 engine = choose_engine()
 if engine is not None:
-    if not engine.topics:
+    if not engine.catalogue.topics:
         st.warning("This model set has no topics: clustering found none. Rebuild with a smaller --min-cluster-size.")
         st.stop()
     level = level_control(engine)
-    papers = engine.papers
+    papers = engine.catalogue.papers
     if level.index:
-        papers = papers[["id", "x", "y", "update_date"]].assign(cluster=level.clusters(engine.model_set.clusters))
+        papers = papers[["id", "x", "y", "update_date"]].assign(cluster=engine.catalogue.level_clusters(level.index))
     by_id = {topic["id"]: topic for topic in level.topics}
     st.dataframe(topic_table(papers, level.topics), hide_index=True, height=300)
     ids = [None, *by_id]
@@ -80,7 +80,7 @@ if engine is not None:
         if not per_year.empty:
             st.bar_chart(per_year, x_label="year", y_label="papers", height=220)
         members = topic_members(papers, topic)
-        rows = engine.papers.index.get_indexer(members.index[:EXPORT_MAX]).tolist()
+        rows = engine.catalogue.papers.index.get_indexer(members.index[:EXPORT_MAX]).tolist()
         export_buttons(engine, rows, f"topic-{chosen}", f"topic{chosen}")
         if len(members) > EXPORT_MAX:
             st.caption(f"The downloads hold the {EXPORT_MAX:,} papers closest to the topic's centre.")
@@ -89,4 +89,4 @@ if engine is not None:
         url.write(p=page if page > 1 else None)
         start = (page - 1) * PAGE_SIZE
         for position in members.index[start : start + PAGE_SIZE]:
-            paper_card(engine, engine.papers.index.get_loc(position), key=f"t{chosen}")
+            paper_card(engine, engine.catalogue.papers.index.get_loc(position), key=f"t{chosen}")

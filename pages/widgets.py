@@ -14,8 +14,9 @@ import pages.cache as cache
 import pages.nav as nav
 import pages.url as url
 from lib.demo import DEMO_ID_PREFIX
+from lib.engine import Engine
 from lib.levels import Level
-from lib.search import Engine, Hit
+from lib.search import Hit
 from lib.text import arxiv_links, markdown_literal, markdown_with_math, year_of
 from pages.marks import MARK_LABELS, marks, set_mark
 
@@ -35,12 +36,12 @@ def has_text(value: object) -> bool:
 
 def paper_card(engine: Engine, row: int, score: float | None = None, key: str = "", actions: bool = True) -> None:
     """One paper: title, authors, year, categories, score, topic, links, abstract on demand, next steps."""
-    paper = engine.papers.iloc[row]
+    paper = engine.catalogue.papers.iloc[row]
     with st.container(border=True):
         st.markdown(f"**{markdown_with_math(paper['title'], inline=True)}**")
         details = [paper["authors"], year_of(paper["update_date"]), paper["categories"]]
         meta = " · ".join(markdown_literal(part, inline=True) for part in details if part)
-        topic = markdown_literal(engine.topic_label(int(paper["cluster"])), inline=True)
+        topic = markdown_literal(engine.catalogue.topic_label(int(paper["cluster"])), inline=True)
         scored = f" · score {score:.3f}" if score is not None else ""
         st.caption(f"{meta}{scored} · topic: {topic} · {paper_links(paper['id'])}")
         if has_text(paper["abstract"]):
@@ -76,7 +77,7 @@ def mark_control(engine: Engine, paper_id: str, key: str) -> None:
 
 def level_control(engine: Engine) -> Level:
     """A slider from the finest topics to the coarsest level, bound to the URL's `level`."""
-    levels = engine.levels
+    levels = engine.catalogue.levels
     if len(levels) == 1:
         return levels[0]
     chosen = st.select_slider(

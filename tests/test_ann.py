@@ -10,7 +10,7 @@ import pytest
 from bench import scaling
 from lib import ann
 from lib.ann import IvfIndex, build_ivf, list_count, load_ivf, recall_at
-from lib.search import load_engine
+from lib.engine import load_engine
 
 
 def clustered_unit_vectors(n: int, dims: int = 32, groups: int = 40, seed: int = 0) -> np.ndarray:
@@ -85,28 +85,27 @@ def indexed_set(demo_model_set: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 def test_engine_ranks_with_the_index_close_to_an_exact_scan(indexed_set: Path) -> None:
     engine = load_engine(indexed_set)
-    assert engine.manifest["ann"]["lists"] == ann.list_count(6000) and engine._ann is not None
-    exact = load_engine(indexed_set)
-    exact.approximate = False
-    titles = engine.papers["title"].iloc[::300].tolist()
+    assert engine.catalogue.manifest["ann"]["lists"] == ann.list_count(6000) and engine.ranker.ann is not None
+    titles = engine.catalogue.papers["title"].iloc[::300].tolist()
     for mode in ("hybrid", "semantic", "lexical"):
-        approx = [np.array([h.row for h in engine.search(t, 10, mode=mode)]) for t in titles]
-        truth = [np.array([h.row for h in exact.search(t, 10, mode=mode)]) for t in titles]
+        approx = [np.array([h.row for h in engine.ranker.search(t, 10, mode=mode)]) for t in titles]
+        truth = [np.array([h.row for h in engine.ranker.search(t, 10, mode=mode, approximate=False)]) for t in titles]
         assert recall_at(truth, approx) >= 0.95, mode
-    hits = engine.search(titles[0], 10)
+    hits = engine.ranker.search(titles[0], 10)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    paper = engine.papers["id"].iloc[123]
-    similar = engine.similar(paper, 10)
+    paper = engine.catalogue.papers["id"].iloc[123]
+    similar = engine.ranker.similar(paper, 10)
     assert len(similar) == 10 and paper not in {h.paper_id for h in similar}
-    assert recall_at([np.array([h.row for h in exact.similar(paper, 10)])], [np.array([h.row for h in similar])]) >= 0.9
-    located, truth_located = engine.locate(titles[1]), exact.locate(titles[1])
+    assert (
+        recall_at([np.array([h.row for h in engine.ranker.similar(paper, 10, approximate=False)])], [np.array([h.row for h in similar])])
+        >= 0.9
+    )
+    located, truth_located = engine.ranker.locate(titles[1]), engine.ranker.locate(titles[1], approximate=False)
     assert located.cluster == truth_located.cluster
 
 
 def test_filtered_search_scans_exactly_even_with_an_index(indexed_set: Path) -> None:
     engine = load_engine(indexed_set)
-    exact = load_engine(indexed_set)
-    exact.approximate = False
-    years = engine.year_bounds()
-    query = engine.papers["title"].iloc[42]
-    assert engine.search(query, 10, years=years) == exact.search(query, 10, years=years)
+    years = engine.catalogue.year_bounds()
+    query = engine.catalogue.papers["title"].iloc[42]
+    assert engine.ranker.search(query, 10, years=years) == engine.ranker.search(query, 10, years=years, approximate=False)

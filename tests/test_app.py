@@ -6,7 +6,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.search import load_engine
+from lib.engine import load_engine
 from lib.text import markdown_with_math
 from lib.topic_views import topic_members
 from tests.conftest import ROOT
@@ -69,7 +69,7 @@ def test_typed_query_goes_to_the_url_and_lists_the_engines_ranking(models, engin
     app = open_app()
     app.text_input[0].input(query).run()
     assert app.query_params["q"] == query
-    assert card_titles(app) == [card(engine.papers.iloc[h.row]["title"]) for h in engine.search(query, k=10)]
+    assert card_titles(app) == [card(engine.catalogue.papers.iloc[h.row]["title"]) for h in engine.ranker.search(query, k=10)]
 
 
 def test_empty_query_prompts_and_unknown_words_are_listed(models) -> None:
@@ -84,18 +84,18 @@ def test_category_and_year_filters_come_from_the_url(models, engine) -> None:
     app = open_app(q="qubits stabilizer codes", cat=["math.PR"], **{"from": "2021", "to": "2022"})
     assert app.sidebar.multiselect[0].value == ["math.PR"]
     assert app.sidebar.slider[1].value == (2021, 2022)
-    expected = engine.search("qubits stabilizer codes", k=10, categories=("math.PR",), years=(2021, 2022))
-    assert expected and card_titles(app) == [card(engine.papers.iloc[h.row]["title"]) for h in expected]
+    expected = engine.ranker.search("qubits stabilizer codes", k=10, categories=("math.PR",), years=(2021, 2022))
+    assert expected and card_titles(app) == [card(engine.catalogue.papers.iloc[h.row]["title"]) for h in expected]
     for hit in expected:
-        paper = engine.papers.iloc[hit.row]
+        paper = engine.catalogue.papers.iloc[hit.row]
         assert "math.PR" in paper["categories"].split() and paper["update_date"][:4] in {"2021", "2022"}
 
 
 def test_more_like_this_ranks_by_the_papers_own_vector(models, engine) -> None:
-    source = engine.papers.iloc[7]["id"]
+    source = engine.catalogue.papers.iloc[7]["id"]
     app = open_app(like=source)
-    expected = [card(engine.papers.iloc[h.row]["title"]) for h in engine.similar(source, k=20)]
-    assert card_titles(app) == [card(engine.papers.iloc[7]["title"]), *expected]
+    expected = [card(engine.catalogue.papers.iloc[h.row]["title"]) for h in engine.ranker.similar(source, k=20)]
+    assert card_titles(app) == [card(engine.catalogue.papers.iloc[7]["title"]), *expected]
 
 
 def test_map_pins_the_query_as_its_own_trace_and_names_its_topic(models, engine) -> None:
@@ -104,11 +104,11 @@ def test_map_pins_the_query_as_its_own_trace_and_names_its_topic(models, engine)
     figure = json.loads(app.get("plotly_chart")[0].proto.spec)
     names = [trace.get("name", "") for trace in figure["data"]]
     assert sum(name.startswith("Query") for name in names) == 1 and "Top hits" in names
-    assert {f"{t['id']}: {t['label']}" for t in engine.topics} <= set(names)
+    assert {f"{t['id']}: {t['label']}" for t in engine.catalogue.topics} <= set(names)
 
 
 def test_map_selection_injected_through_session_state_lists_the_papers(models, engine) -> None:
-    ids = list(engine.papers["id"].iloc[[2, 4, 6]])
+    ids = list(engine.catalogue.papers["id"].iloc[[2, 4, 6]])
     app = AppTest.from_file(APP, default_timeout=120).run()
     app.switch_page("pages/map.py")
     points = [{"customdata": [i], "curve_number": 1, "point_index": n} for n, i in enumerate(ids)]
@@ -117,34 +117,34 @@ def test_map_selection_injected_through_session_state_lists_the_papers(models, e
     assert not app.exception
     assert any("3 selected papers" in h.value for h in app.subheader)
     table = app.dataframe[0].value
-    assert list(table["title"]) == list(engine.papers["title"].iloc[[2, 4, 6]])
+    assert list(table["title"]) == list(engine.catalogue.papers["title"].iloc[[2, 4, 6]])
 
 
 def test_topics_table_and_a_chosen_topic_from_the_url(models, engine) -> None:
     app = open_app("pages/topics.py")
     table = app.dataframe[0].value
-    assert len(table) == len(engine.topics) and {"id", "label", "size", "categories", "years"} <= set(table.columns)
-    topic = max(engine.topics, key=lambda t: t["size"])
+    assert len(table) == len(engine.catalogue.topics) and {"id", "label", "size", "categories", "years"} <= set(table.columns)
+    topic = max(engine.catalogue.topics, key=lambda t: t["size"])
     app = open_app("pages/topics.py", topic=str(topic["id"]))
     assert any(f"Topic {topic['id']}" in h.value for h in app.subheader)
     assert len(card_titles(app)) == min(20, topic["size"])
-    assert card_titles(app)[0] == card(engine.papers.loc[topic_members(engine.papers, topic).index[0], "title"])
+    assert card_titles(app)[0] == card(engine.catalogue.papers.loc[topic_members(engine.catalogue.papers, topic).index[0], "title"])
     assert any("Keywords" in m.value for m in app.markdown)
 
 
 def test_topic_paging_is_in_the_url(models, engine) -> None:
-    topic = max(engine.topics, key=lambda t: t["size"])
+    topic = max(engine.catalogue.topics, key=lambda t: t["size"])
     first = card_titles(open_app("pages/topics.py", topic=str(topic["id"])))
     second = card_titles(open_app("pages/topics.py", topic=str(topic["id"]), p="2"))
     assert second and not set(first) & set(second)
 
 
 def test_paper_page_and_an_unknown_id(models, engine) -> None:
-    paper = engine.papers.iloc[11]
+    paper = engine.catalogue.papers.iloc[11]
     app = open_app("pages/paper.py", id=paper["id"])
     assert app.title[0].value == markdown_with_math(paper["title"], inline=True)
     assert any("Nearest papers" in h.value for h in app.subheader)
-    assert card_titles(app) == [card(engine.papers.iloc[h.row]["title"]) for h in engine.similar(paper["id"], k=10)]
+    assert card_titles(app) == [card(engine.catalogue.papers.iloc[h.row]["title"]) for h in engine.ranker.similar(paper["id"], k=10)]
     app = open_app("pages/paper.py", id="9999.99999")
     assert any("No paper with id" in w.value for w in app.warning)
 
@@ -159,4 +159,4 @@ def test_topics_over_time_compares_topics_and_lists_the_fastest_growing(models, 
     assert not app.exception and app.query_params["by"] == "month"
     growth = app.dataframe[-1].value
     assert list(growth.columns) == ["id", "label", "earlier half", "later half", "growth"]
-    assert growth["growth"].is_monotonic_decreasing and set(growth["id"]) <= {t["id"] for t in engine.topics}
+    assert growth["growth"].is_monotonic_decreasing and set(growth["id"]) <= {t["id"] for t in engine.catalogue.topics}

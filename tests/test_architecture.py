@@ -109,3 +109,19 @@ def test_lib_never_imports_streamlit_the_pages_or_the_benchmarks() -> None:
             if name.split(".")[0] in FORBIDDEN_IN_LIB:
                 found.append(f"{module} imports {name}")
     assert not found, "; ".join(found)
+
+
+def test_pages_use_the_catalogue_and_ranker_not_the_loaded_files_behind_them() -> None:
+    """`engine.model_set`, `ModelSet` or a private member of the engine in a page would tie the UI to the file format."""
+    found = []
+    for module, path in project_modules().items():
+        if module.split(".")[0] not in ("pages", "app"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Attribute) and (
+                node.attr == "model_set" or node.attr.startswith("_") and not node.attr.startswith("__")
+            ):
+                found.append(f"{module} line {node.lineno}: .{node.attr}")
+            if isinstance(node, ast.ImportFrom) and node.module == "lib.modelset" and any(a.name == "ModelSet" for a in node.names):
+                found.append(f"{module} line {node.lineno}: imports ModelSet")
+    assert not found, "; ".join(found)

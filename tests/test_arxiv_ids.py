@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.arxiv_ids import arxiv_id
-from lib.search import load_engine
+from lib.engine import load_engine
 from tests.conftest import ROOT, SCREENSHOTS, build_small, headless_chromium, streamlit_server
 
 NEW, OLD = "2401.00042", "hep-th/9901007"
@@ -65,17 +65,17 @@ def test_an_id_in_the_set_comes_first_then_the_papers_most_like_it(id_set: Path,
     engine = load_engine(id_set)
     wanted = arxiv_id(form)
     for mode in ("hybrid", "semantic", "lexical"):
-        hits = engine.search(form, 10, mode=mode)
-        assert hits[0].paper_id == wanted and hits[0].row == engine.row_of(wanted)
-        assert hits[1:] == engine.similar(wanted, 9, mode=mode)
-    assert engine.named_paper(form) == (wanted, engine.row_of(wanted))
+        hits = engine.ranker.search(form, 10, mode=mode)
+        assert hits[0].paper_id == wanted and hits[0].row == engine.catalogue.row_of(wanted)
+        assert hits[1:] == engine.ranker.similar(wanted, 9, mode=mode)
+    assert engine.ranker.named_paper(form) == (wanted, engine.catalogue.row_of(wanted))
 
 
 def test_an_id_outside_the_set_is_named_and_searched_as_text(id_set: Path) -> None:
     engine = load_engine(id_set)
-    assert engine.named_paper("arXiv:2312.99999") == ("2312.99999", None)
-    assert all(hit.paper_id != "2312.99999" for hit in engine.search("arXiv:2312.99999"))
-    assert engine.named_paper("graph neural networks") is None
+    assert engine.ranker.named_paper("arXiv:2312.99999") == ("2312.99999", None)
+    assert all(hit.paper_id != "2312.99999" for hit in engine.ranker.search("arXiv:2312.99999"))
+    assert engine.ranker.named_paper("graph neural networks") is None
 
 
 def test_the_search_page_offers_the_paper_page_of_an_id(id_set: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +86,7 @@ def test_the_search_page_offers_the_paper_page_of_an_id(id_set: Path, monkeypatc
     app.run()
     assert not app.exception and not app.error
     assert [s.value for s in app.success] == [f"arXiv:{NEW} is in this model set: the paper first, then the papers most like it."]
-    title = engine.papers["title"].iloc[engine.row_of(NEW)]
+    title = engine.catalogue.papers["title"].iloc[engine.catalogue.row_of(NEW)]
     cards = [m.value for m in app.markdown if m.value.startswith("**")]
     assert len(cards) == 10 and title.split()[0] in cards[0]
     links = [link.proto for link in app.get("page_link")]
@@ -100,7 +100,7 @@ def test_the_search_page_offers_the_paper_page_of_an_id(id_set: Path, monkeypatc
 
 def test_in_the_browser_a_pasted_arxiv_link_finds_its_paper_and_opens_its_page(id_set: Path) -> None:
     engine = load_engine(id_set)
-    title = engine.papers["title"].iloc[engine.row_of(NEW)]
+    title = engine.catalogue.papers["title"].iloc[engine.catalogue.row_of(NEW)]
     with streamlit_server(id_set.parent) as url, headless_chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import cli, modelset
+from lib.engine import load_engine
 from lib.modelset import (
     FORMAT_VERSION,
     ModelSetError,
@@ -24,7 +25,6 @@ from lib.modelset import (
     load_model_set,
     sha256_file,
 )
-from lib.search import load_engine
 from lib.text import markdown_literal
 from tests.conftest import PYTHON, ROOT
 
@@ -131,7 +131,7 @@ def test_a_pickle_put_into_a_set_is_never_unpickled(demo_model_set: Path, tmp_pa
     # Listed in the manifest with its checksum, the file passes verification, but nothing in this format opens it
     # (sets of the formats that had a pickle are refused unopened: tests/test_model_format.py).
     replace_file(folder, "doc2vec.model", (folder / "doc2vec.model").read_bytes())
-    assert len(load_engine(folder).search(QUERY, k=5)) == 5
+    assert len(load_engine(folder).ranker.search(QUERY, k=5)) == 5
     assert not (tmp_path / "payload-ran").exists()
 
 
@@ -190,9 +190,9 @@ def test_other_python_and_numpy_versions_load_with_a_warning_listing_both(demo_m
         f"model set 'old' was built with other versions than are installed (python: built with 3.9.0, installed {installed['python']}; "
         f"numpy: built with 1.0.0, installed {installed['numpy']}); it loaded, but if it misbehaves {rebuild_advice(folder)}"
     )
-    assert engine.model_set.warnings == [expected]
+    assert engine.catalogue.warnings == [expected]
     assert [str(w.message) for w in caught] == [expected]
-    assert len(engine.search(QUERY, k=5)) == 5
+    assert len(engine.ranker.search(QUERY, k=5)) == 5
 
 
 def test_patch_releases_and_libraries_no_file_depends_on_do_not_warn(demo_model_set: Path, tmp_path: Path) -> None:
@@ -397,4 +397,4 @@ def test_a_set_of_an_older_format_holding_a_pickle_is_refused_with_the_rebuild_c
     if version == 3:  # the advice works: the build replaces the old set in place (small settings, for time)
         small = ["--epochs", "2", "--umap-neighbors", "15", "--min-cluster-size", "20"]
         assert cli.main(["build", "--input", manifest_of(folder)["input"]["path"], "--out", str(folder), *small]) == 0
-        assert not (folder / "doc2vec.model").exists() and len(load_engine(folder).search(QUERY, k=5)) == 5
+        assert not (folder / "doc2vec.model").exists() and len(load_engine(folder).ranker.search(QUERY, k=5)) == 5

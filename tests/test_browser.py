@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from pybtex.database import parse_string
 
-from lib.search import load_engine
+from lib.engine import load_engine
 from lib.urlstate import split_values
 from tests.conftest import SCREENSHOTS, streamlit_server
 
@@ -82,7 +82,7 @@ def test_deep_link_to_the_map_on_a_fresh_server_uses_the_app_navigation(server, 
 
 def test_type_a_query_see_the_expected_title_and_again_after_reload(server, browser, engine) -> None:
     query = "turbulent boundary layers and vortex shedding"
-    expected = _plain(engine.papers.iloc[engine.search(query, k=1)[0].row]["title"])
+    expected = _plain(engine.catalogue.papers.iloc[engine.ranker.search(query, k=1)[0].row]["title"])
     page = _open(browser, server + "/", "Search arXiv by meaning")
     box = page.get_by_label("What are you looking for?")
     box.fill(query)
@@ -129,7 +129,7 @@ def test_map_shows_the_query_trace_and_box_selection_lists_papers(server, browse
 def test_topics_choose_a_topic_and_see_its_papers(server, browser, engine) -> None:
     page = _open(browser, server + "/topics", "Topics")
     expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible(timeout=60_000)
-    topic = engine.topics[0]
+    topic = engine.catalogue.topics[0]
     page.get_by_label("Choose a topic").first.click()
     page.get_by_role("option", name=f"{topic['id']}: {topic['label']}").click()
     page.get_by_role("heading", name=f"Topic {topic['id']}").first.wait_for(timeout=60_000)
@@ -142,7 +142,7 @@ def test_topics_choose_a_topic_and_see_its_papers(server, browser, engine) -> No
 
 
 def test_paper_page_shows_the_paper_and_its_neighbours(server, browser, engine) -> None:
-    paper = engine.papers.iloc[11]
+    paper = engine.catalogue.papers.iloc[11]
     page = _open(browser, server + f"/paper?id={paper['id']}", "Nearest papers")
     assert _plain(paper["title"]) in page.locator("h1").first.inner_text()
     expect(page.locator("[data-testid='stExpander']")).to_have_count(10, timeout=60_000)
@@ -177,9 +177,9 @@ def test_zoom_survives_a_rerun(server, browser) -> None:
 
 def test_mark_papers_from_results_and_rank_by_them(server, browser, engine) -> None:
     query = "turbulent boundary layers and vortex shedding"
-    hits = engine.search(query, k=10)
+    hits = engine.ranker.search(query, k=10)
     page = _open(browser, server + "/?q=" + urllib.parse.quote(query), "Search arXiv by meaning")
-    page.get_by_text(_plain(engine.papers.iloc[hits[0].row]["title"])).first.wait_for(timeout=60_000)
+    page.get_by_text(_plain(engine.catalogue.papers.iloc[hits[0].row]["title"])).first.wait_for(timeout=60_000)
     page.get_by_role("radio", name="more like", exact=True).first.click()
     _settle(page)
     page.get_by_role("radio", name="less like", exact=True).nth(1).click()
@@ -190,8 +190,8 @@ def test_mark_papers_from_results_and_rank_by_them(server, browser, engine) -> N
     _settle(page)
     params = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
     assert params["more"] == [hits[0].paper_id] and params["less"] == [hits[1].paper_id]
-    expected = engine.similar([hits[0].paper_id], 20, negative=[hits[1].paper_id])
-    page.get_by_text(_plain(engine.papers.iloc[expected[0].row]["title"])).first.wait_for(timeout=60_000)
+    expected = engine.ranker.similar([hits[0].paper_id], 20, negative=[hits[1].paper_id])
+    page.get_by_text(_plain(engine.catalogue.papers.iloc[expected[0].row]["title"])).first.wait_for(timeout=60_000)
     _shot(page, "marked")
     page.reload()
     page.get_by_text("Most like the marked papers").first.wait_for(timeout=60_000)  # the marks live in the URL
@@ -210,7 +210,7 @@ def test_topics_over_time_chart_and_fastest_growing(server, browser) -> None:
 
 
 def test_a_coarser_level_recolours_the_map(server, browser, engine) -> None:
-    coarse = engine.levels[1]
+    coarse = engine.catalogue.levels[1]
     page = _open(browser, server + "/map?level=1", "Topic map")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     _settle(page)

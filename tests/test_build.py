@@ -10,10 +10,10 @@ import pytest
 
 from lib import cli, doc2vec_files, modelset
 from lib.build import BuildOptions, build_model_set
+from lib.engine import load_engine
 from lib.layout import map_sample_rows
 from lib.params import PRESETS, with_overrides
 from lib.reading import Filters
-from lib.search import load_engine
 from tests.conftest import PYTHON, ROOT, build_small, write_jsonl
 
 STAGES = {"read", "clean", "doc2vec", "umap", "hdbscan", "topics", "lexical", "write"}
@@ -205,7 +205,7 @@ def test_a_build_fitted_on_a_sample_places_every_other_paper(demo_corpus: Path, 
     assert manifest["map_fit"]["papers"] == 500 and "place" in manifest["stages"]
     assert manifest["map_fit"]["lsa"].startswith("fitted on the sample")
     engine = load_engine(out)
-    coords, labels = np.asarray(engine.model_set.coords), np.asarray(engine.model_set.clusters)
+    coords, labels = np.asarray(engine.catalogue.coords), np.asarray(engine.catalogue.clusters)
     assert len(coords) == 1200 and np.isfinite(coords).all()
     sample = map_sample_rows(1200, 500, 0)
     inside = np.zeros(1200, dtype=bool)
@@ -213,5 +213,5 @@ def test_a_build_fitted_on_a_sample_places_every_other_paper(demo_corpus: Path, 
     low, high = coords[inside].min(axis=0), coords[inside].max(axis=0)
     assert ((coords[~inside] >= low - 1e-4) & (coords[~inside] <= high + 1e-4)).all()  # weighted means stay in the sample's hull box
     assert set(labels[~inside].tolist()) <= set(labels[inside].tolist())  # placed papers join existing topics
-    sizes = [t["size"] for t in engine.topics]
+    sizes = [t["size"] for t in engine.catalogue.topics]
     assert sizes == sorted(sizes, reverse=True) and sum(sizes) + int((labels == -1).sum()) == 1200

@@ -6,7 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lib.search import MODES, load_engine
+from lib.engine import load_engine
+from lib.search import MODES
 
 THREADS = 16
 ROUNDS = 3
@@ -38,14 +39,14 @@ def engine(demo_model_set):
 @pytest.fixture(scope="module")
 def calls(engine) -> list[tuple]:
     """Every kind of engine call the app makes: searches in each mode (some filtered), placements, more-like-this."""
-    category = engine.category_options()[0][0]
-    years = engine.year_bounds()
+    category = engine.catalogue.category_options()[0][0]
+    years = engine.catalogue.year_bounds()
     middle = (years[0] + 1, years[1] - 1)
     listed = [("vector", query) for query in QUERIES] + [("locate", query) for query in QUERIES]
     for i, query in enumerate(QUERIES):
         listed.append(("search", query, MODES[i % len(MODES)], (), None))
         listed.append(("search", query, MODES[(i + 1) % len(MODES)], (category,) if i % 2 else (), middle if i % 3 == 0 else None))
-    ids = engine.papers["id"].iloc[:: len(engine.papers) // 8].tolist()
+    ids = engine.catalogue.papers["id"].iloc[:: len(engine.catalogue.papers) // 8].tolist()
     listed += [("similar", paper_id, mode) for paper_id in ids for mode in MODES]
     return listed
 
@@ -54,15 +55,15 @@ def run(engine, call: tuple) -> object:
     """One engine call with its result as plain comparable values (ids, exact float scores, vector bytes)."""
     kind, argument, *rest = call
     if kind == "vector":
-        return engine.query_vector(argument).tobytes()
+        return engine.ranker.query_vector(argument).tobytes()
     if kind == "locate":
-        location = engine.locate(argument)
+        location = engine.ranker.locate(argument)
         return location.x, location.y, location.cluster, [(hit.paper_id, hit.score) for hit in location.neighbours]
     if kind == "search":
         mode, categories, years = rest
-        hits = engine.search(argument, k=20, categories=categories, years=years, mode=mode)
+        hits = engine.ranker.search(argument, k=20, categories=categories, years=years, mode=mode)
     else:
-        hits = engine.similar(argument, k=20, mode=rest[0])
+        hits = engine.ranker.similar(argument, k=20, mode=rest[0])
     return [(hit.paper_id, hit.score) for hit in hits]
 
 
@@ -86,12 +87,12 @@ def test_sixteen_threads_at_once_get_exactly_the_one_by_one_results(engine, call
 
 def test_the_same_query_from_every_thread_at_once_gives_one_vector(engine) -> None:
     query = QUERIES[0]
-    expected = engine.query_vector(query).tobytes()
+    expected = engine.ranker.query_vector(query).tobytes()
     start = threading.Barrier(THREADS)
 
     def worker(_: int) -> set[bytes]:
         start.wait()
-        return {engine.query_vector(query).tobytes() for _ in range(20)}
+        return {engine.ranker.query_vector(query).tobytes() for _ in range(20)}
 
     with ThreadPoolExecutor(THREADS) as pool:
         seen = set().union(*pool.map(worker, range(THREADS)))

@@ -16,10 +16,10 @@ import pytest
 
 from lib import cli, modelset
 from lib.demo import generate_demo_records
+from lib.engine import load_engine
 from lib.exports import to_bibtex, to_csv
 from lib.modelset import FULL_TEXT
 from lib.reading import PAIRING, CorpusFileReport, Filters, InputError, corpus_lines, read_paired_metadata
-from lib.search import load_engine
 from lib.text import markdown_with_math
 from tests.test_app import open_app
 
@@ -114,30 +114,30 @@ def test_a_query_of_words_only_in_one_papers_full_text_finds_it_despite_filtered
     pair, out = jsonl_set
     engine = load_engine(out)
     rows = kept_rows(pair.records)
-    assert list(engine.papers["id"]) == [pair.records[row]["id"] for row in rows]
-    assert list(engine.papers["abstract"]) == [pair.records[row]["abstract"] for row in rows]
+    assert list(engine.catalogue.papers["id"]) == [pair.records[row]["id"] for row in rows]
+    assert list(engine.catalogue.papers["abstract"]) == [pair.records[row]["abstract"] for row in rows]
     found = pair.records[pair.found]
     assert FOUND_WORDS.split()[0] not in (found["title"] + found["abstract"]).lower()
     for mode in ("hybrid", "lexical"):
-        assert engine.search(FOUND_WORDS, k=1, mode=mode)[0].paper_id == found["id"], mode
-    assert not engine.words(LOST_WORDS).known  # the filtered-out paper's line was not used by any kept paper
+        assert engine.ranker.search(FOUND_WORDS, k=1, mode=mode)[0].paper_id == found["id"], mode
+    assert not engine.ranker.words(LOST_WORDS).known  # the filtered-out paper's line was not used by any kept paper
 
 
 def test_vectors_follow_their_metadata_rows_across_an_empty_corpus_line(csv_set: tuple[Pair, Path]) -> None:
     pair, out = csv_set
     engine = load_engine(out)
-    assert list(engine.papers["id"]) == [record["id"] for record in pair.records]
-    assert (engine.papers["abstract"] == "").all() and (engine.papers["authors"] == "").all()
-    assert engine.search(FOUND_WORDS, k=1)[0].paper_id == pair.records[pair.found]["id"]
+    assert list(engine.catalogue.papers["id"]) == [record["id"] for record in pair.records]
+    assert (engine.catalogue.papers["abstract"] == "").all() and (engine.catalogue.papers["authors"] == "").all()
+    assert engine.ranker.search(FOUND_WORDS, k=1)[0].paper_id == pair.records[pair.found]["id"]
     # Paper i's vector was trained on line i: its nearest papers share its topic, far above chance (1/16).
-    vectors = np.asarray(engine.model_set.vectors)
+    vectors = np.asarray(engine.ranker.vectors)
     topics = np.array([record["categories"].split()[0] for record in pair.records])
     similarity = vectors @ vectors.T
     np.fill_diagonal(similarity, -2)
     nearest = np.argsort(-similarity, axis=1)[:, :10]
     after_empty = slice(pair.empty + 1, None)
     assert (topics[nearest] == topics[:, None])[after_empty].mean() > 0.6
-    assert all(topic["keywords"] for topic in engine.topics)
+    assert all(topic["keywords"] for topic in engine.catalogue.topics)
 
 
 def test_the_manifest_records_both_files_and_how_to_rebuild(jsonl_set: tuple[Pair, Path]) -> None:
@@ -274,7 +274,7 @@ def test_the_app_lists_the_full_text_set_beside_abstracts_and_shows_no_empty_abs
     assert not [m.value for m in app.markdown if m.value.strip() in ("", "None", "nan")]
     assert len(app.get("download_button")) == 2
     engine = load_engine(models / "papers")
-    records = engine.records([hit.row for hit in engine.search(FOUND_WORDS, k=10)])
+    records = engine.catalogue.records([hit.row for hit in engine.ranker.search(FOUND_WORDS, k=10)])
     assert to_csv(records).decode("utf-8-sig").count("\n") == 11 and to_bibtex(records).count("@misc{") == 10
 
     with_abstracts = open_app(q=found["title"], model="abstracts")

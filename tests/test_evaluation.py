@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from lib.cli import main
+from lib.engine import load_engine
 from lib.evaluation import (
     TfidfBaseline,
     bare_archive,
@@ -26,7 +27,6 @@ from lib.evaluation import (
     recall_at_k,
     second_process_rankings,
 )
-from lib.search import load_engine
 
 
 def test_recall_and_mrr_by_hand() -> None:
@@ -133,10 +133,10 @@ def test_engine_columns_are_hybrid_semantic_and_bm25_of_the_real_engine(demo_mod
     engine = load_engine(demo_model_set)
     systems = engine_systems(engine)
     assert [(s.key, s.mode) for s in systems] == [("model_set", "hybrid"), ("semantic", "semantic"), ("bm25", "lexical")]
-    query, paper_id = "qubits stabilizer codes", engine.papers["id"].iloc[3]
+    query, paper_id = "qubits stabilizer codes", engine.catalogue.papers["id"].iloc[3]
     for system in systems:
-        assert system.search(query, 10) == [h.row for h in engine.search(query, k=10, mode=system.mode)]
-        assert system.similar(3, 10) == [h.row for h in engine.similar(paper_id, k=10, mode=system.mode)]
+        assert system.search(query, 10) == [h.row for h in engine.ranker.search(query, k=10, mode=system.mode)]
+        assert system.similar(3, 10) == [h.row for h in engine.ranker.similar(paper_id, k=10, mode=system.mode)]
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import pytest
 from pybtex.database import parse_string
 from streamlit.testing.v1 import AppTest
 
+from lib.engine import load_engine
 from lib.exports import authors_list, bibtex_entry, latex_field, paper_year, to_bibtex, to_csv
-from lib.search import load_engine
 from tests.conftest import ROOT
 
 PAPERS = pd.DataFrame(
@@ -110,10 +110,10 @@ def test_csv_has_the_columns_and_no_cell_a_spreadsheet_would_run() -> None:
 
 def test_engine_records_feed_the_exports(demo_model_set) -> None:
     engine = load_engine(demo_model_set)
-    hits = engine.search("qubits stabilizer codes", 7)
-    records = engine.records([hit.row for hit in hits])
+    hits = engine.ranker.search("qubits stabilizer codes", 7)
+    records = engine.catalogue.records([hit.row for hit in hits])
     assert list(records["id"]) == [hit.paper_id for hit in hits]
-    assert list(records["topic"]) == [engine.topic_label(int(engine.papers["cluster"].iloc[hit.row])) for hit in hits]
+    assert list(records["topic"]) == [engine.catalogue.topic_label(int(engine.catalogue.papers["cluster"].iloc[hit.row])) for hit in hits]
     assert len(parse_string(to_bibtex(records), "bibtex").entries) == 7
 
 
@@ -133,7 +133,7 @@ def test_search_results_topic_listing_and_more_like_this_offer_csv_and_bibtex(de
     app.run()
     assert not app.exception and download_labels(app) == ["CSV", "BibTeX"]
 
-    like = load_engine(demo_model_set).papers["id"].iloc[3]
+    like = load_engine(demo_model_set).catalogue.papers["id"].iloc[3]
     app.switch_page("pages/search.py")
     app.query_params.clear()
     app.query_params["like"] = like

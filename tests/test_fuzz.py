@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from lib.arxiv_ids import normalize_id
 from lib.cleaning import clean_text, tokenize
+from lib.engine import load_engine
 from lib.reading import FIELDS, MAX_ID_LENGTH, InputError, read_papers
-from lib.search import MAX_QUERY_CHARS, MODES, Hit, PreparedQuery, load_engine, prepare_query
+from lib.search import MAX_QUERY_CHARS, MODES, Hit, PreparedQuery, prepare_query
 from tests.test_cleaning import notebook_clean
 
 # The same examples on every run (no example database), so a failure in CI reproduces locally.
@@ -169,15 +170,15 @@ QUERIES = st.lists(st.one_of(st.sampled_from(VOCABULARY), ANY_TEXT), max_size=8)
 @example("qubits" + "\x00" * 5000 + "galaxies", "hybrid", 10)
 @example("the of and", "lexical", 5)
 def test_any_query_ranks_deterministically_or_explains_why_not(engine, query: str, mode: str, k: int) -> None:
-    hits = engine.search(query, k=k, mode=mode)
+    hits = engine.ranker.search(query, k=k, mode=mode)
     assert all(isinstance(hit, Hit) and math.isfinite(hit.score) for hit in hits) and len(hits) <= max(k, 0)
     assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
-    assert engine.search(query, k=k, mode=mode) == hits
-    words = engine.words(query, mode)
+    assert engine.ranker.search(query, k=k, mode=mode) == hits
+    words = engine.ranker.words(query, mode)
     assert bool(hits) == (bool(words.known) and k > 0)
     assert not set(words.known) & set(words.unknown) and not set(words.common) & set(words.unknown)
-    location = engine.locate(query)
-    assert (location is None) == (not engine.words(query, "semantic").known)
+    location = engine.ranker.locate(query)
+    assert (location is None) == (not engine.ranker.words(query, "semantic").known)
 
 
 @fuzz(200)

@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from lib.demo import generate_demo_records
-from lib.search import load_engine
+from lib.engine import load_engine
 from lib.topic_views import topic_members
 from tests.conftest import SCREENSHOTS, build_small, streamlit_server, write_jsonl
 
@@ -124,7 +124,7 @@ def engine(models):
 @pytest.fixture(scope="module")
 def hostile(engine) -> list[int]:
     """Rows of the papers carrying hostile text."""
-    rows = [row for row, title in enumerate(engine.papers["title"]) if MARK in title]
+    rows = [row for row, title in enumerate(engine.catalogue.papers["title"]) if MARK in title]
     assert len(rows) == HOSTILE_PAPERS
     return rows
 
@@ -183,7 +183,7 @@ def _shot(page, name: str) -> None:
 
 def _nearest_gap(engine, row: int, others: list[tuple[float, float]]) -> float:
     """Map distance from a paper to the nearest other paper or other marker (e.g. the query's star)."""
-    coords = engine.papers[["x", "y"]].to_numpy(dtype=float)
+    coords = engine.catalogue.papers[["x", "y"]].to_numpy(dtype=float)
     gaps = np.hypot(*(coords - coords[row]).T)
     gaps[row] = np.inf
     extra = np.hypot(*(np.asarray(others, dtype=float).reshape(-1, 2) - coords[row]).T)
@@ -213,7 +213,7 @@ def _hover_texts(page, engine, rows: list[int], others: list[tuple[float, float]
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     texts = []
     for row in rows:
-        point = [float(engine.papers.iloc[row]["x"]), float(engine.papers.iloc[row]["y"])]
+        point = [float(engine.catalogue.papers.iloc[row]["x"]), float(engine.catalogue.papers.iloc[row]["y"])]
         gap = _nearest_gap(engine, row, others)
         (x, y, inside), (x_far, _, _) = page.evaluate(POSITIONS, [point, [point[0] + gap, point[1]]])
         if not inside or x_far - x < HOVER_GAP:
@@ -221,7 +221,7 @@ def _hover_texts(page, engine, rows: list[int], others: list[tuple[float, float]
         assert 0 < x < VIEWPORT["width"] and 0 < y < VIEWPORT["height"], "the point is off screen"
         page.mouse.move(x + 25, y + 25)
         page.mouse.move(x, y, steps=3)
-        title = " ".join(engine.papers.iloc[row]["title"].split())[:60]
+        title = " ".join(engine.catalogue.papers.iloc[row]["title"].split())[:60]
         with contextlib.suppress(PlaywrightTimeoutError):
             page.wait_for_function(HOVER_SHOWS, arg=title, timeout=5000)
         texts.append(" ".join(page.locator(".hoverlayer").first.text_content().split()))
@@ -234,7 +234,7 @@ def test_search_results_show_hostile_titles_and_authors_as_text(server, page, en
     expect(page.locator("[data-testid='stExpander']")).to_have_count(20, timeout=60_000)
     text = _text(page)
     for row in hostile:
-        paper = engine.papers.iloc[row]
+        paper = engine.catalogue.papers.iloc[row]
         _assert_literal(text, paper["title"], paper["authors"])
     assert "{{7*7}}" in text and ":material/home:" in text and ":red[alert]" in text
     assert page.locator("a[href^='javascript']").count() == 0
@@ -244,7 +244,7 @@ def test_search_results_show_hostile_titles_and_authors_as_text(server, page, en
 
 def test_each_hostile_paper_page_shows_its_text_literally(server, page, engine, hostile) -> None:
     for row in hostile:
-        paper = engine.papers.iloc[row]
+        paper = engine.catalogue.papers.iloc[row]
         _visit(page, server + "/paper?" + urllib.parse.urlencode({"id": paper["id"]}), "Nearest papers")
         expect(page.locator("[data-testid='stExpander']")).to_have_count(10, timeout=60_000)
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
@@ -258,10 +258,10 @@ def test_each_hostile_paper_page_shows_its_text_literally(server, page, engine, 
 
 
 def test_the_hostile_topic_and_its_listing_stay_text(server, page, engine, hostile) -> None:
-    cluster = int(engine.papers.iloc[hostile[0]]["cluster"])
-    topic = next(t for t in engine.topics if t["id"] == cluster)
-    order = list(topic_members(engine.papers, topic)["id"])
-    mine = [paper_id for paper_id in engine.papers.iloc[hostile]["id"] if paper_id in order]
+    cluster = int(engine.catalogue.papers.iloc[hostile[0]]["cluster"])
+    topic = next(t for t in engine.catalogue.topics if t["id"] == cluster)
+    order = list(topic_members(engine.catalogue.papers, topic)["id"])
+    mine = [paper_id for paper_id in engine.catalogue.papers.iloc[hostile]["id"] if paper_id in order]
     assert mine, "no hostile paper fell in the first hostile paper's topic"
     numbers = sorted({order.index(paper_id) // PAGE_SIZE + 1 for paper_id in mine})
     for number in numbers:
@@ -271,7 +271,7 @@ def test_the_hostile_topic_and_its_listing_stay_text(server, page, engine, hosti
         text = _text(page)
         for paper_id in mine:
             if order.index(paper_id) // PAGE_SIZE + 1 == number:
-                paper = engine.papers.iloc[engine.row_of(paper_id)]
+                paper = engine.catalogue.papers.iloc[engine.catalogue.row_of(paper_id)]
                 _assert_literal(text, paper["title"], paper["authors"])
         _assert_inert(page)
     _shot(page, "hostile-topic")
@@ -282,10 +282,10 @@ def test_map_hover_labels_and_legend_show_hostile_text_literally(server, page, e
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")
     assert f"Query: {MARK}" in legend
-    star = engine.locate(MARK)
+    star = engine.ranker.locate(MARK)
     labels = _hover_texts(page, engine, hostile, [(star.x, star.y)])
     for row, label in zip(hostile, labels, strict=True):
-        paper = engine.papers.iloc[row]
+        paper = engine.catalogue.papers.iloc[row]
         assert " ".join(paper["title"].split())[:60] in label and paper["id"] in label
     _shot(page, "hostile-map")
     _assert_inert(page)

@@ -7,8 +7,9 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from lib.engine import load_engine
 from lib.levels import levels_from_json, levels_to_json, topic_centres, topic_levels
-from lib.search import load_engine
+from lib.modelset import load_model_set
 from tests.conftest import ROOT
 from tests.test_broken_sets import copy_set, load_error, rebuild_advice, replace_file, rewrite_manifest
 
@@ -82,23 +83,23 @@ def test_few_topics_have_one_level() -> None:
 
 def test_the_demo_set_has_levels_down_to_two(demo_model_set) -> None:
     engine = load_engine(demo_model_set)
-    sizes = [len(level.topics) for level in engine.levels]
-    assert sizes[0] == len(engine.topics) and sizes[-1] == 2 and sizes == sorted(sizes, reverse=True)
-    for level in engine.levels:
-        assert sum(t["size"] for t in level.topics) == sum(t["size"] for t in engine.topics)
+    sizes = [len(level.topics) for level in engine.catalogue.levels]
+    assert sizes[0] == len(engine.catalogue.topics) and sizes[-1] == 2 and sizes == sorted(sizes, reverse=True)
+    for level in engine.catalogue.levels:
+        assert sum(t["size"] for t in level.topics) == sum(t["size"] for t in engine.catalogue.topics)
         assert all(t["label"] for t in level.topics)
-    assert engine.level(99) is engine.levels[-1] and engine.level(-3) is engine.levels[0]
+    assert engine.catalogue.level(99) is engine.catalogue.levels[-1] and engine.catalogue.level(-3) is engine.catalogue.levels[0]
 
 
 def test_a_build_stores_the_levels_it_would_compute_and_older_sets_compute_them(demo_model_set, tmp_path) -> None:
-    stored = load_engine(demo_model_set)
-    assert stored.model_set.levels is not None and len(stored.levels) > 1
-    assert stored.levels == topic_levels(stored._vectors, stored._clusters, stored.topics)
+    stored = load_model_set(demo_model_set)
+    assert stored.levels is not None and len(stored.levels) > 1
+    assert stored.levels == topic_levels(stored.vectors, stored.clusters, stored.topics)
+    assert load_engine(demo_model_set).catalogue.levels == stored.levels
     older = copy_set(demo_model_set, tmp_path / "older")
     (older / "levels.json").unlink()
     rewrite_manifest(older, lambda manifest: manifest["files"].pop("levels.json"))
-    engine = load_engine(older)
-    assert engine.model_set.levels is None and engine.levels == stored.levels
+    assert load_model_set(older).levels is None and load_engine(older).catalogue.levels == stored.levels
 
 
 def test_a_levels_file_that_does_not_fit_the_topics_is_named_with_what_to_do(demo_model_set, tmp_path) -> None:
@@ -113,7 +114,7 @@ def test_a_levels_file_that_does_not_fit_the_topics_is_named_with_what_to_do(dem
 def test_map_and_topics_pages_follow_the_level_in_the_url(demo_model_set, monkeypatch) -> None:
     monkeypatch.setenv("MODELS_DIR", str(demo_model_set.parent))
     engine = load_engine(demo_model_set)
-    coarse = engine.levels[1]
+    coarse = engine.catalogue.levels[1]
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.switch_page("pages/topics.py")
     app.query_params["level"] = "1"
@@ -123,9 +124,9 @@ def test_map_and_topics_pages_follow_the_level_in_the_url(demo_model_set, monkey
     assert list(table["label"]) == [t["label"] for t in coarse.topics]
     assert app.select_slider[0].value == 1
     app.select_slider[0].set_value(2).run()
-    assert app.query_params["level"] == "2" and len(app.dataframe[0].value) == len(engine.levels[2].topics)
+    assert app.query_params["level"] == "2" and len(app.dataframe[0].value) == len(engine.catalogue.levels[2].topics)
 
     app.switch_page("pages/map.py").run()
     assert not app.exception
     focus = app.main.selectbox[0]
-    assert len(focus.options) == len(engine.levels[2].topics) + 1
+    assert len(focus.options) == len(engine.catalogue.levels[2].topics) + 1

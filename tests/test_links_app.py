@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from lib.search import load_engine
+from lib.engine import load_engine
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -113,7 +113,7 @@ def test_any_link_parameters_open_every_page_without_an_exception(models_env: Pa
 
 
 def test_marks_are_one_comma_joined_value_and_the_old_repeated_form_still_reads(models_env: Path, engine) -> None:
-    ids = engine.ids(range(6))
+    ids = engine.catalogue.ids(range(6))
     app = open_page("pages/marked.py", {"more": ids[:3], "less": ids[3]})  # the old form: one key per paper
     assert app.query_params["more"] == ",".join(ids[:3]) and app.query_params["less"] == ids[3]
     app = open_page("pages/marked.py", {"more": ",".join(ids[:2]), "less": f"{ids[4]},{ids[5]}"})
@@ -124,7 +124,7 @@ def test_marks_are_one_comma_joined_value_and_the_old_repeated_form_still_reads(
 def test_two_thousand_marked_papers_say_they_do_not_fit_in_a_link(models_env: Path, engine) -> None:
     from lib import urlstate
 
-    ids = engine.ids(range(len(engine.papers)))
+    ids = engine.catalogue.ids(range(len(engine.catalogue.papers)))
     unknown = [f"unknown-{i}" for i in range(2000 - len(ids))]
     # 2,000 papers in two parameters: Streamlit reads them, but the page could not write them back into a link that opens.
     app = open_page("pages/marked.py", {"more": ",".join(ids[:1000] + unknown), "less": ",".join(ids[1000:])})
@@ -138,7 +138,7 @@ def test_two_thousand_marked_papers_say_they_do_not_fit_in_a_link(models_env: Pa
 def test_marks_made_in_the_session_that_outgrow_a_link_say_so(models_env: Path, engine) -> None:
     app = AppTest.from_file(APP, default_timeout=120)
     app.run()
-    app.session_state["marks"] = {"demo": dict.fromkeys(engine.ids(range(len(engine.papers))), 1)}
+    app.session_state["marks"] = {"demo": dict.fromkeys(engine.catalogue.ids(range(len(engine.catalogue.papers))), 1)}
     app.switch_page("pages/marked.py").run()
     assert not app.exception
     assert any("Too many marked papers to keep in the link" in w.value for w in app.warning)
@@ -147,14 +147,16 @@ def test_marks_made_in_the_session_that_outgrow_a_link_say_so(models_env: Path, 
 
 def test_a_link_streamlit_drops_for_its_length_is_named_not_an_empty_page(models_env: Path, engine) -> None:
     # The old repeated form of 2,000 marks: Streamlit ignores a query string of more than 1,000 parameters altogether.
-    app = open_page("pages/marked.py", {"more": engine.ids(range(1000)), "less": engine.ids(range(1000, 1200)) + ["x"] * 800})
+    app = open_page(
+        "pages/marked.py", {"more": engine.catalogue.ids(range(1000)), "less": engine.catalogue.ids(range(1000, 1200)) + ["x"] * 800}
+    )
     (warning,) = [w.value for w in app.warning if "Streamlit reads" in w.value]
     assert "2,000 parameters" in warning and "1,000" in warning
     assert "Mark papers as" in app.info[0].value
 
 
 def test_marks_that_fit_stay_in_the_link(models_env: Path, engine) -> None:
-    ids = engine.ids(range(300))
+    ids = engine.catalogue.ids(range(300))
     app = open_page("pages/marked.py", {"more": ",".join(ids)})
     assert not any("Too many" in w.value for w in app.warning)
     assert app.query_params["more"] == ",".join(ids)
@@ -168,7 +170,7 @@ def test_the_links_pages_write_name_the_model_set_they_show(demo_model_set: Path
     for name in ("demo", "second"):
         shutil.copytree(demo_model_set, tmp_path / name)
     monkeypatch.setenv("MODELS_DIR", str(tmp_path))
-    ids = engine.ids([2, 4, 6])
+    ids = engine.catalogue.ids([2, 4, 6])
     app = AppTest.from_file(APP, default_timeout=120)
     app.query_params["model"] = "second"
     app.run()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.search import load_engine
+from lib.engine import load_engine
 from tests.conftest import build_small, streamlit_server, write_jsonl
 
 pytestmark = pytest.mark.browser
@@ -105,8 +105,8 @@ def _follow(page, target) -> None:
 
 def _views(engine) -> list[tuple[str, dict[str, str]]]:
     """A view of each page with every kind of link it can show (the search page three times: results, an id, like)."""
-    row = next(row for row, cluster in enumerate(engine.papers["cluster"]) if cluster >= 0)
-    paper, topic = engine.papers["id"].iloc[row], int(engine.papers["cluster"].iloc[row])
+    row = next(row for row, cluster in enumerate(engine.catalogue.papers["cluster"]) if cluster >= 0)
+    paper, topic = engine.catalogue.papers["id"].iloc[row], int(engine.catalogue.papers["cluster"].iloc[row])
     return [
         ("/", {"q": QUERY}),
         ("/", {"q": f"arXiv:{paper}"}),

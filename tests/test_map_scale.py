@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 
 from bench.scaling import scale_model_set
 from lib.arxiv_ids import normalize_id
+from lib.engine import load_engine
 from lib.figures import HOVER_POINTS
 from lib.modelset import load_model_set
-from lib.search import load_engine
 from lib.selection import points_in_box, points_in_polygon
 from lib.settings import MAP_POINTS_ENV
 from tests.conftest import PYTHON, ROOT, streamlit_server
@@ -71,9 +71,9 @@ def test_scaled_bm25_rows_are_the_source_rows_with_idf_for_the_new_count(demo_mo
 
 def test_a_scaled_paper_is_most_like_its_replicas(scaled) -> None:
     engine = load_engine(scaled)
-    paper_id = engine.papers["id"].iloc[5]
-    replicas = [f"{paper_id}-r{r}" for r in range(1, SCALED_PAPERS // engine.manifest["scaled_from"]["papers"])]
-    hits = engine.similar(paper_id, k=len(replicas), mode="lexical")
+    paper_id = engine.catalogue.papers["id"].iloc[5]
+    replicas = [f"{paper_id}-r{r}" for r in range(1, SCALED_PAPERS // engine.catalogue.manifest["scaled_from"]["papers"])]
+    hits = engine.ranker.similar(paper_id, k=len(replicas), mode="lexical")
     assert sorted(hit.paper_id for hit in hits) == sorted(replicas)
     assert min(hit.score for hit in hits) > 0.999
 

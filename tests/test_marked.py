@@ -7,7 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.cleaning import tokenize
-from lib.search import NEGATIVE_WEIGHT, load_engine
+from lib.engine import load_engine
+from lib.search import NEGATIVE_WEIGHT
 from tests.conftest import ROOT
 
 
@@ -18,60 +19,63 @@ def engine(demo_model_set):
 
 def two_topics(engine) -> tuple[list[str], list[str]]:
     """Three papers of the largest topic and three of the second largest."""
-    clusters = np.asarray(engine.model_set.clusters)
-    first = engine.ids(np.flatnonzero(clusters == 0)[:3])
-    second = engine.ids(np.flatnonzero(clusters == 1)[:3])
+    clusters = np.asarray(engine.catalogue.clusters)
+    first = engine.catalogue.ids(np.flatnonzero(clusters == 0)[:3])
+    second = engine.catalogue.ids(np.flatnonzero(clusters == 1)[:3])
     return first, second
 
 
 def test_one_paper_as_a_list_ranks_as_the_paper_alone(engine) -> None:
-    paper = engine.papers["id"].iloc[10]
+    paper = engine.catalogue.papers["id"].iloc[10]
     for mode in ("hybrid", "semantic", "lexical"):
-        assert engine.similar([paper], 10, mode=mode) == engine.similar(paper, 10, mode=mode)
+        assert engine.ranker.similar([paper], 10, mode=mode) == engine.ranker.similar(paper, 10, mode=mode)
 
 
 def test_the_semantic_ranking_is_by_the_combined_vector_and_never_returns_a_marked_paper(engine) -> None:
     more, less = two_topics(engine)
-    hits = engine.similar(more, 20, negative=less[:1], mode="semantic")
-    rows = [engine.row_of(p) for p in more]
+    hits = engine.ranker.similar(more, 20, negative=less[:1], mode="semantic")
+    rows = [engine.catalogue.row_of(p) for p in more]
     vector = (
-        np.asarray(engine.model_set.vectors)[rows].mean(axis=0)
-        - NEGATIVE_WEIGHT * np.asarray(engine.model_set.vectors)[engine.row_of(less[0])]
+        np.asarray(engine.ranker.vectors)[rows].mean(axis=0)
+        - NEGATIVE_WEIGHT * np.asarray(engine.ranker.vectors)[engine.catalogue.row_of(less[0])]
     )
     vector /= np.linalg.norm(vector)
-    scores = np.asarray(engine.model_set.vectors) @ vector
-    scores[rows + [engine.row_of(less[0])]] = -np.inf
+    scores = np.asarray(engine.ranker.vectors) @ vector
+    scores[rows + [engine.catalogue.row_of(less[0])]] = -np.inf
     expected = np.lexsort((np.arange(len(scores)), -scores))[:20]
     assert [hit.row for hit in hits] == expected.tolist()
     for mode in ("hybrid", "lexical"):
-        returned = {hit.paper_id for hit in engine.similar(more, 50, negative=less, mode=mode)}
+        returned = {hit.paper_id for hit in engine.ranker.similar(more, 50, negative=less, mode=mode)}
         assert not returned & set(more + less)
 
 
 def test_less_like_pushes_the_other_topic_down(engine) -> None:
     more, less = two_topics(engine)
-    clusters = np.asarray(engine.model_set.clusters)
+    clusters = np.asarray(engine.catalogue.clusters)
     mixed = more[:1] + less[:1]
-    alone = engine.similar(mixed, 30)
-    pushed = engine.similar(mixed[:1], 30, negative=mixed[1:])
+    alone = engine.ranker.similar(mixed, 30)
+    pushed = engine.ranker.similar(mixed[:1], 30, negative=mixed[1:])
     in_second = [int((clusters[[hit.row for hit in hits]] == 1).sum()) for hits in (alone, pushed)]
     assert in_second[1] < in_second[0]
 
 
 def test_shared_words_are_used_by_the_marked_papers(engine) -> None:
     more, _ = two_topics(engine)
-    words = engine.shared_words(more)
+    words = engine.ranker.shared_words(more)
     assert words
-    texts = [set(tokenize(f"{engine.papers['title'].iloc[r]} {engine.papers['abstract'].iloc[r]}")) for r in map(engine.row_of, more)]
+    texts = [
+        set(tokenize(f"{engine.catalogue.papers['title'].iloc[r]} {engine.catalogue.papers['abstract'].iloc[r]}"))
+        for r in map(engine.catalogue.row_of, more)
+    ]
     assert all(sum(word in text for text in texts) >= 2 for word in words)
-    assert engine.shared_words(more[:1])  # one paper: its own main words
+    assert engine.ranker.shared_words(more[:1])  # one paper: its own main words
 
 
 def test_an_unknown_paper_is_named(engine) -> None:
     with pytest.raises(KeyError, match="nope"):
-        engine.similar(["nope"], 5)
+        engine.ranker.similar(["nope"], 5)
     with pytest.raises(KeyError, match="nada"):
-        engine.similar(engine.papers["id"].iloc[0], 5, negative=["nada"])
+        engine.ranker.similar(engine.catalogue.papers["id"].iloc[0], 5, negative=["nada"])
 
 
 def open_app(models, **params) -> AppTest:
@@ -88,14 +92,14 @@ def test_mark_on_the_search_page_then_rank_on_the_marked_page(demo_model_set, mo
     app = open_app(demo_model_set, q="qubits stabilizer codes")
     marks = app.get("segmented_control")
     assert len(marks) == 10
-    first = engine.search("qubits stabilizer codes", 10)
+    first = engine.ranker.search("qubits stabilizer codes", 10)
     app.segmented_control[0].set_value("more like").run()
     app.segmented_control[1].set_value("less like").run()
     app.switch_page("pages/marked.py").run()
     assert not app.exception
     assert app.query_params["more"] == first[0].paper_id
     assert app.query_params["less"] == first[1].paper_id
-    expected = engine.similar([first[0].paper_id], 20, negative=[first[1].paper_id])
+    expected = engine.ranker.similar([first[0].paper_id], 20, negative=[first[1].paper_id])
     cards = [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
     assert len(cards) == 20
     assert [b.proto.label for b in app.get("download_button")] == ["CSV", "BibTeX"]

@@ -5,7 +5,8 @@ import shutil
 
 import pytest
 
-from lib.search import MAX_QUERY_CHARS, MODES, Hit, PreparedQuery, load_engine, prepare_query
+from lib.engine import load_engine
+from lib.search import MAX_QUERY_CHARS, MODES, Hit, PreparedQuery, prepare_query
 from tests.test_app import card_titles, open_app
 
 ABSTRACT = (
@@ -66,57 +67,59 @@ def test_the_pasted_abstract_is_a_realistic_length_under_the_cap() -> None:
 @pytest.mark.parametrize("kind", list(QUERIES))
 def test_any_query_gives_a_finite_deterministic_ranking_or_a_reason(engine, kind: str, mode: str) -> None:
     query = QUERIES[kind]
-    hits = engine.search(query, k=10, mode=mode)
+    hits = engine.ranker.search(query, k=10, mode=mode)
     assert isinstance(hits, list) and all(isinstance(hit, Hit) for hit in hits)
     assert len(hits) <= 10 and len({hit.row for hit in hits}) == len(hits)
     assert all(math.isfinite(hit.score) for hit in hits)
     assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
-    assert [(h.paper_id, h.score) for h in engine.search(query, k=10, mode=mode)] == [(h.paper_id, h.score) for h in hits]
-    words = engine.words(query, mode)
+    assert [(h.paper_id, h.score) for h in engine.ranker.search(query, k=10, mode=mode)] == [(h.paper_id, h.score) for h in hits]
+    words = engine.ranker.words(query, mode)
     assert bool(hits) == bool(words.known), words
-    assert (engine.query_scores(query, mode) is None) == (not words.known)
+    assert (engine.ranker.scores_for_query(query, mode) is None) == (not words.known)
     assert prepare_query(query).truncated == (kind in TRUNCATED)
 
 
 @pytest.mark.parametrize("kind", list(QUERIES))
 def test_any_query_is_placed_on_the_map_or_not_at_all(engine, kind: str) -> None:
     query = QUERIES[kind]
-    location = engine.locate(query)
-    assert (location is None) == (not engine.words(query, "semantic").known)
+    location = engine.ranker.locate(query)
+    assert (location is None) == (not engine.ranker.words(query, "semantic").known)
     if location is not None:
         assert math.isfinite(location.x) and math.isfinite(location.y) and location.neighbours
-        assert engine.locate(query) == location
+        assert engine.ranker.locate(query) == location
 
 
 def test_queries_without_a_known_word_give_no_results_in_any_mode(engine) -> None:
     for kind in ("empty", "whitespace", "unknown words", "punctuation", "chinese", "arabic", "only NUL"):
         for mode in MODES:
-            assert engine.search(QUERIES[kind], mode=mode) == [] and not engine.words(QUERIES[kind], mode).known, (kind, mode)
-    assert engine.words(QUERIES["unknown words"]).unknown == ["zzyzxq", "blorptastic", "frobnicatedly"]
+            assert engine.ranker.search(QUERIES[kind], mode=mode) == [] and not engine.ranker.words(QUERIES[kind], mode).known, (kind, mode)
+    assert engine.ranker.words(QUERIES["unknown words"]).unknown == ["zzyzxq", "blorptastic", "frobnicatedly"]
 
 
 def test_stop_words_are_too_common_for_keyword_search_but_carry_meaning(engine) -> None:
-    lexical = engine.words(QUERIES["stop words"], "lexical")
+    lexical = engine.ranker.words(QUERIES["stop words"], "lexical")
     assert lexical.known == [] and lexical.unknown == [] and lexical.common == ["the", "of", "and", "to", "in", "is"]
-    assert engine.search(QUERIES["stop words"], mode="lexical") == []
-    assert engine.words(QUERIES["stop words"], "semantic").common == []
-    assert len(engine.search(QUERIES["stop words"], mode="semantic")) == 10
+    assert engine.ranker.search(QUERIES["stop words"], mode="lexical") == []
+    assert engine.ranker.words(QUERIES["stop words"], "semantic").common == []
+    assert len(engine.ranker.search(QUERIES["stop words"], mode="semantic")) == 10
 
 
 def test_words_depend_on_the_mode(engine) -> None:
     for mode in MODES:
-        assert engine.words("qubits zzyzxq", mode).known == ["qubits"]
-        assert engine.words("qubits zzyzxq", mode).unknown == ["zzyzxq"]
+        assert engine.ranker.words("qubits zzyzxq", mode).known == ["qubits"]
+        assert engine.ranker.words("qubits zzyzxq", mode).unknown == ["zzyzxq"]
     with pytest.raises(ValueError, match="unknown search mode"):
-        engine.words("qubits", "fuzzy")
+        engine.ranker.words("qubits", "fuzzy")
 
 
 def test_control_characters_markup_and_invisible_characters_separate_words(engine) -> None:
-    plain = [h.paper_id for h in engine.search("qubits stabilizer codes", k=10)]
-    assert [h.paper_id for h in engine.search(QUERIES["control characters"], k=10)] == plain
-    assert [h.paper_id for h in engine.search(QUERIES["lone surrogate"], k=10)] == [h.paper_id for h in engine.search("qubits codes", k=10)]
-    assert "galaxies" in engine.words(QUERIES["html"]).known and "amp" not in engine.words(QUERIES["html"]).known
-    assert engine.words(QUERIES["emoji"]).known == ["quantum", "qubits"]
+    plain = [h.paper_id for h in engine.ranker.search("qubits stabilizer codes", k=10)]
+    assert [h.paper_id for h in engine.ranker.search(QUERIES["control characters"], k=10)] == plain
+    assert [h.paper_id for h in engine.ranker.search(QUERIES["lone surrogate"], k=10)] == [
+        h.paper_id for h in engine.ranker.search("qubits codes", k=10)
+    ]
+    assert "galaxies" in engine.ranker.words(QUERIES["html"]).known and "amp" not in engine.ranker.words(QUERIES["html"]).known
+    assert engine.ranker.words(QUERIES["emoji"]).known == ["quantum", "qubits"]
 
 
 def test_prepare_query_removes_control_characters_and_strips() -> None:
@@ -139,37 +142,37 @@ def test_a_long_query_is_cut_at_the_cap_without_splitting_a_word() -> None:
 
 
 def test_words_past_the_cap_change_nothing(engine) -> None:
-    before = [(h.paper_id, h.score) for h in engine.search(LONG, k=10)]
-    assert before == [(h.paper_id, h.score) for h in engine.search(LONG + " qubits stabilizer codes", k=10)]
-    assert before == [(h.paper_id, h.score) for h in engine.search(prepare_query(LONG).text, k=10)]
-    assert "qubits" not in engine.words(LONG + " qubits").known
-    assert engine.locate(LONG + " qubits") == engine.locate(LONG)
+    before = [(h.paper_id, h.score) for h in engine.ranker.search(LONG, k=10)]
+    assert before == [(h.paper_id, h.score) for h in engine.ranker.search(LONG + " qubits stabilizer codes", k=10)]
+    assert before == [(h.paper_id, h.score) for h in engine.ranker.search(prepare_query(LONG).text, k=10)]
+    assert "qubits" not in engine.ranker.words(LONG + " qubits").known
+    assert engine.ranker.locate(LONG + " qubits") == engine.ranker.locate(LONG)
 
 
 def test_a_pasted_abstract_counts_to_its_last_word(engine) -> None:
     assert not prepare_query(ABSTRACT).truncated
-    assert engine.words(ABSTRACT).known[-1] == "calibration"
-    primaries = [engine.papers.iloc[h.row]["categories"].split()[0] for h in engine.search(ABSTRACT, k=10)]
+    assert engine.ranker.words(ABSTRACT).known[-1] == "calibration"
+    primaries = [engine.catalogue.papers.iloc[h.row]["categories"].split()[0] for h in engine.ranker.search(ABSTRACT, k=10)]
     assert primaries.count("quant-ph") >= 8
 
 
 def test_a_papers_own_title_and_abstract_find_it_first(engine) -> None:
-    paper = engine.papers.iloc[7]
+    paper = engine.catalogue.papers.iloc[7]
     for mode in MODES:
-        assert engine.search(f"{paper['title']} {paper['abstract']}", k=1, mode=mode)[0].paper_id == paper["id"], mode
+        assert engine.ranker.search(f"{paper['title']} {paper['abstract']}", k=1, mode=mode)[0].paper_id == paper["id"], mode
 
 
 def test_k_is_an_upper_bound(engine) -> None:
-    assert engine.search("qubits", k=0) == [] and engine.search("qubits", k=-5) == []
-    assert len(engine.search("qubits", k=len(engine.papers) + 100, mode="semantic")) == len(engine.papers)
-    assert len(engine.search("qubits", k=3, mode="lexical")) == 3
+    assert engine.ranker.search("qubits", k=0) == [] and engine.ranker.search("qubits", k=-5) == []
+    assert len(engine.ranker.search("qubits", k=len(engine.catalogue.papers) + 100, mode="semantic")) == len(engine.catalogue.papers)
+    assert len(engine.ranker.search("qubits", k=3, mode="lexical")) == 3
 
 
 @pytest.mark.parametrize("kind", ["sql", "html", "only NUL", "lone surrogate", "long", "emoji"])
 def test_more_like_this_of_a_hostile_id_is_a_key_error(engine, kind: str) -> None:
-    assert engine.row_of(QUERIES[kind]) is None
+    assert engine.catalogue.row_of(QUERIES[kind]) is None
     with pytest.raises(KeyError):
-        engine.similar(QUERIES[kind])
+        engine.ranker.similar(QUERIES[kind])
 
 
 @pytest.fixture(scope="module")
