@@ -63,6 +63,32 @@ def rank_of(target: str, ranked_ids: Sequence[str]) -> int | None:
     return None
 
 
+def precision_at_k(ranked: Sequence[object], relevant: set, k: int = K) -> float:
+    """Share of the first k ranked items that are relevant (missing slots count as misses)."""
+    return sum(1 for item in list(ranked)[:k] if item in relevant) / k
+
+
+def average_precision(ranked: Sequence[object], relevant: set, k: int) -> float:
+    """Average precision over the first k ranked items, divided by min(k, number relevant) (MAP@k's term); 0 without relevant items."""
+    if not relevant:
+        return 0.0
+    hits, total = 0, 0.0
+    for position, item in enumerate(list(ranked)[:k], start=1):
+        if item in relevant:
+            hits += 1
+            total += hits / position
+    return total / min(k, len(relevant))
+
+
+def ndcg_at_k(ranked: Sequence[object], relevant: set, k: int = K) -> float:
+    """Normalised discounted cumulative gain with binary relevance over the first k ranked items; 0 without relevant items."""
+    if not relevant:
+        return 0.0
+    gain = sum(1.0 / np.log2(position + 1) for position, item in enumerate(list(ranked)[:k], start=1) if item in relevant)
+    ideal = sum(1.0 / np.log2(position + 1) for position in range(1, min(k, len(relevant)) + 1))
+    return float(gain / ideal)
+
+
 def neighbour_precision(query_cats: Sequence[str], neighbour_cats: Sequence[Sequence[str]], k: int = K) -> float:
     """Mean over queries of the share of k neighbour slots holding the query's own category (missing ones miss)."""
     if len(query_cats) != len(neighbour_cats):

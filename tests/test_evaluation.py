@@ -203,3 +203,19 @@ def test_evaluate_prints_a_markdown_table(demo_model_set: Path, capsys: pytest.C
 def test_evaluate_reports_a_missing_model_set(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["evaluate", "--model", str(tmp_path / "nope")]) == 1
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_ranked_list_metrics_by_hand() -> None:
+    from lib.evaluation import average_precision, ndcg_at_k, precision_at_k
+
+    ranked = ["a", "x", "b", "y", "c"]
+    relevant = {"a", "b", "c", "d"}
+    assert precision_at_k(ranked, relevant, 5) == 3 / 5
+    assert precision_at_k(ranked, relevant, 10) == 3 / 10  # missing slots are misses
+    # AP@5: hits at 1, 3, 5 -> (1/1 + 2/3 + 3/5) / min(5, 4)
+    assert math.isclose(average_precision(ranked, relevant, 5), (1 + 2 / 3 + 3 / 5) / 4)
+    assert math.isclose(average_precision(["a", "b"], {"a", "b"}, 100), 1.0)
+    assert average_precision(ranked, set(), 5) == 0.0
+    ideal = 1 + 1 / math.log2(3) + 1 / math.log2(4) + 1 / math.log2(5)
+    assert math.isclose(ndcg_at_k(ranked, relevant, 5), (1 + 1 / math.log2(4) + 1 / math.log2(6)) / ideal)
+    assert math.isclose(ndcg_at_k(["a", "b", "c", "d"], relevant, 10), 1.0)
