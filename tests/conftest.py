@@ -78,6 +78,22 @@ def browser() -> Iterator[object]:
         yield chromium
 
 
+# The app's own state on its root element: "running" while a script run is under way, "notRunning" once it has ended.
+APP_IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+
+
+def wait_for_app(page, timeout_ms: int = 90_000, pause_ms: int = 800) -> None:
+    """Wait until the page's script run has ended (not only until the "Running" widget, shown after a delay, is gone),
+    then a short pause for the browser to draw. On a loaded machine a run can outlast the widget's delay check, and a
+    test that looks too early misses what the run draws last (a 'Back to search' button, seen under load 13)."""
+    page.wait_for_function(APP_IDLE, timeout=timeout_ms)
+    page.wait_for_timeout(pause_ms)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say where the browser tests left their screenshots."""
     if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):

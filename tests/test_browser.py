@@ -13,7 +13,7 @@ from pybtex.database import parse_string
 
 from lib.engine import load_engine
 from lib.urlstate import split_values
-from tests.conftest import SCREENSHOTS, streamlit_server
+from tests.conftest import SCREENSHOTS, streamlit_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,7 @@ def server(demo_model_set, tmp_path_factory):
 
 
 def _settle(page) -> None:
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(1200)
+    wait_for_app(page, pause_ms=1200)
 
 
 def _open(browser, url: str, heading: str):

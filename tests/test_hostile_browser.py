@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from lib.demo import generate_demo_records
 from lib.engine import load_engine
 from lib.topic_views import topic_members
-from tests.conftest import SCREENSHOTS, build_small, streamlit_server, write_jsonl
+from tests.conftest import SCREENSHOTS, build_small, streamlit_server, wait_for_app, write_jsonl
 
 pytestmark = pytest.mark.browser
 
@@ -157,8 +157,7 @@ def _console_problem(page, message) -> None:
 def _visit(page, url: str, heading: str) -> None:
     page.goto(url)
     page.get_by_role("heading", name=heading).first.wait_for(timeout=90_000)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(300)
+    wait_for_app(page, pause_ms=300)
 
 
 def _text(page, selector: str = "body") -> str:

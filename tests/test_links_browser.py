@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from lib.engine import load_engine
-from tests.conftest import build_small, streamlit_server, write_jsonl
+from tests.conftest import build_small, streamlit_server, wait_for_app, write_jsonl
 
 pytestmark = pytest.mark.browser
 
@@ -61,8 +61,7 @@ def server(models: Path):
 
 
 def _settle(page) -> None:
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(800)
+    wait_for_app(page)
 
 
 def _open(page, address: str) -> None:
