@@ -158,6 +158,10 @@ class TfidfBaseline:
         """Rows of the k papers closest to the query text, best first; papers sharing no term are left out."""
         return self._top(self._vectorizer.transform([query]), k)
 
+    def scores(self, query: str) -> np.ndarray:
+        """Every paper's cosine similarity to the query text (0 for papers sharing no term), in row order."""
+        return np.asarray((self._vectorizer.transform([query]) @ self._postings).toarray(), dtype=np.float32).ravel()
+
     def similar(self, row: int, k: int = K) -> list[int]:
         """Rows of the k papers closest to paper `row`, itself excluded."""
         return self._top(self._documents[row], k, exclude=row)
@@ -171,6 +175,51 @@ class TfidfBaseline:
             kth = np.partition(-values, k - 1)[k - 1]
             rows, values = rows[-values <= kth], values[-values <= kth]
         order = np.lexsort((rows, -values))[:k]
+        return rows[order].tolist()
+
+
+class Bm25Baseline:
+    """Okapi BM25 over title + abstract, fitted here so that it owes nothing to the engine's own BM25 (`lib/lexical.py`).
+
+    Words are sklearn's CountVectorizer tokens (lower case, two or more letters or digits, English stop words removed);
+    idf is Lucene's log(1 + (N - df + 0.5) / (df + 0.5)), which never goes negative for words in most papers. Each
+    distinct query word counts once.
+    """
+
+    def __init__(self, titles: Sequence[str], abstracts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
+        from scipy import sparse
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self._vectorizer = CountVectorizer(stop_words="english", dtype=np.float32)
+        texts = (f"{title} {abstract}" for title, abstract in zip(titles, abstracts, strict=True))
+        counts = sparse.csr_matrix(self._vectorizer.fit_transform(texts), dtype=np.float32)
+        n_docs = counts.shape[0]
+        lengths = np.asarray(counts.sum(axis=1), dtype=np.float32).ravel()
+        mean_length = float(lengths.mean()) if n_docs and lengths.mean() > 0 else 1.0
+        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        # Each stored count becomes its term's BM25 weight in its paper: idf * tf (k1 + 1) / (tf + k1 (1 - b + b len / mean)).
+        norms = np.repeat(k1 * (1 - b + b * lengths / mean_length), np.diff(counts.indptr))
+        tf = counts.data
+        weights = counts.copy()
+        weights.data = (idf[counts.indices] * tf * (k1 + 1) / (tf + norms)).astype(np.float32)
+        self._columns = weights.tocsc()
+        self._n_docs = n_docs
+
+    def scores(self, query: str) -> np.ndarray:
+        """Every paper's BM25 score for the query's distinct words (0 for papers sharing none), in row order."""
+        vocabulary = self._vectorizer.vocabulary_
+        analyse = self._vectorizer.build_analyzer()
+        terms = sorted({vocabulary[word] for word in analyse(query) if word in vocabulary})
+        if not terms:
+            return np.zeros(self._n_docs, dtype=np.float32)
+        return np.asarray(self._columns[:, terms].sum(axis=1), dtype=np.float32).ravel()
+
+    def search(self, query: str, k: int = K) -> list[int]:
+        """Rows of the k best-scoring papers, best first, ties by row; papers sharing no word are left out."""
+        scores = self.scores(query)
+        rows = np.flatnonzero(scores > 0)
+        order = np.lexsort((rows, -scores[rows]))[:k]
         return rows[order].tolist()
 
 
@@ -200,12 +249,15 @@ def engine_systems(engine) -> list[System]:
     return [System(key, label, searcher(mode), neighbours(mode), mode) for key, label, mode in columns]
 
 
-def tfidf_system(engine) -> System:
-    """The TF-IDF column, fitted on the engine's papers."""
-    baseline = TfidfBaseline(
-        engine.catalogue.papers["title"].fillna("").astype(str).tolist(),
-        engine.catalogue.papers["abstract"].fillna("").astype(str).tolist(),
-    )
+def paper_texts(engine) -> tuple[list[str], list[str]]:
+    """The titles and abstracts of an engine's papers in row order ('' where missing), as the baselines read them."""
+    papers = engine.catalogue.papers
+    return papers["title"].fillna("").astype(str).tolist(), papers["abstract"].fillna("").astype(str).tolist()
+
+
+def tfidf_system(engine, baseline: TfidfBaseline | None = None) -> System:
+    """The TF-IDF column, fitted on the engine's papers unless a baseline already fitted on them is given."""
+    baseline = baseline if baseline is not None else TfidfBaseline(*paper_texts(engine))
     return System("tfidf", "TF-IDF", baseline.search, baseline.similar, None, in_engine=False)
 
 
@@ -288,8 +340,14 @@ def known_item_run(system: System, queries: Sequence[str], targets: Sequence[str
     return ranks, seconds, top_ids
 
 
-def evaluate(model: Path, queries: int = 1000, seed: int = 0, log: Log = log_stderr) -> dict:
-    """Every figure of the comparison for one model set, JSON-ready (undefined figures are None)."""
+def evaluate(
+    model: Path, queries: int = 1000, seed: int = 0, log: Log = log_stderr, engine=None, tfidf: TfidfBaseline | None = None
+) -> dict:
+    """Every figure of the comparison for one model set, JSON-ready (undefined figures are None).
+
+    A caller that also ranks other queries passes the engine it loaded from `model` and the TF-IDF baseline it fitted on
+    that engine's papers, so neither is done twice (fitting uni+bigram TF-IDF is the slow part of starting).
+    """
     from lib.engine import load_engine
 
     started = time.perf_counter()
@@ -297,7 +355,7 @@ def evaluate(model: Path, queries: int = 1000, seed: int = 0, log: Log = log_std
     def step(message: str) -> None:
         log(f"[{time.perf_counter() - started:6.1f}s] {message}")
 
-    engine = load_engine(model)
+    engine = engine if engine is not None else load_engine(model)
     papers = engine.catalogue.papers
     n = len(papers)
     ids = papers["id"].astype(str).to_numpy()
@@ -308,7 +366,7 @@ def evaluate(model: Path, queries: int = 1000, seed: int = 0, log: Log = log_std
     checked = sample[: min(DETERMINISM_QUERIES, len(sample))]
     step(f"{engine.name}: {n:,} papers, {len(sample):,} known-item and {len(eligible):,} neighbour queries; fitting TF-IDF")
 
-    systems = [*engine_systems(engine), tfidf_system(engine)]
+    systems = [*engine_systems(engine), tfidf_system(engine, tfidf)]
     warm_up = str(papers["abstract"].iloc[sample[0]])[:200] if sample else "warm up"
     known_item, precision, latency, first_rankings = {}, {}, {}, {}
     for system in systems:
