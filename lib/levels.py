@@ -16,16 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# A topic's record, at every level (topics.json, levels.json): its keywords, the first of them that make its
-# label, and its main categories. Here rather than in lib/topic_summaries.py, which loads scikit-learn.
+from lib.topic_labels import distinct_keywords, topic_label
+
+# A topic's record, at every level (topics.json, levels.json): its keywords and its main categories, which make
+# its label (lib/topic_labels.py). Here rather than in lib/topic_summaries.py, which loads scikit-learn.
 KEYWORDS_PER_TOPIC = 10
-LABEL_WORDS = 3
 TOP_CATEGORIES = 3
-
-
-def keyword_label(keywords: list[str], topic_id: int) -> str:
-    """A topic's label: its first LABEL_WORDS keywords, or `topic N` when it has none."""
-    return ", ".join(keywords[:LABEL_WORDS]) or f"topic {topic_id}"
 
 
 def category_shares(counts: Counter[str], size: int) -> list[list]:
@@ -81,14 +77,19 @@ def _group_record(group: int, members: list[dict]) -> dict:
             scores[word] += topic["size"] / (rank + 1)
         for category, share in topic.get("top_categories", []):
             categories[category] += share * topic["size"]
-    words = [word for word, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:KEYWORDS_PER_TOPIC]]
+    # Topics' keywords share one surface form per word (lib/topic_summaries.py), so equal strings are one keyword;
+    # a word that a phrase among the group's keywords holds is left out, as within a topic. Only the best few are
+    # looked at: a coarse group of hundreds of topics has thousands, and the check compares each with those chosen.
+    ranked = [word for word, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: 4 * KEYWORDS_PER_TOPIC]]
+    words = distinct_keywords(ranked)[:KEYWORDS_PER_TOPIC]
+    shares = category_shares(categories, size)
     centre = np.average([topic["centre"] for topic in members], axis=0, weights=[topic["size"] for topic in members])
     return {
         "id": group,
         "size": size,
         "keywords": words,
-        "label": keyword_label(words, group),
-        "top_categories": category_shares(categories, size),
+        "label": topic_label(words, shares, group),
+        "top_categories": shares,
         "centre": rounded_centre(centre),
         "topics": sorted(topic["id"] for topic in members),
     }
