@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -258,15 +258,25 @@ def _doc2vec(options: BuildOptions, corpus: Corpus, staging: Path, log: Log) -> 
 
 
 def _lexical_index(papers, corpus: Corpus, staging: Path, log: Log) -> LexicalIndex:
-    """Build and save the BM25 index: over titles and abstracts, or over the corpus (titles and full texts)."""
+    """Learn the phrases of the documents, then build and save the BM25 index of their words and phrases.
+
+    The documents are the titles and abstracts, or the corpus (titles and full texts). They are read twice, once
+    (a sample of them) to learn phrases and once to index, rather than held: a million abstracts' tokens as Python
+    strings would cost gigabytes.
+    """
     # This imports scikit-learn: seconds that a build failing at its read should not wait for.
     from lib.lexical import build_index
+    from lib.phrases import learn_phrases, learning_sample
 
-    log(f"BM25 index over {corpus.documents:,} papers")
-    if corpus.source is None:
-        lexical = build_index(tokenize(text) for text in document_texts(papers, "title+abstract", " "))
-    else:
-        lexical = build_index(line.split() for line in read_corpus(corpus.path))
+    def texts() -> Iterator[str]:
+        return document_texts(papers, "title+abstract", " ") if corpus.source is None else read_corpus(corpus.path)
+
+    # The corpus file's lines are cleaned already; the sample is taken before splitting, so skipped texts cost nothing.
+    split: Callable[[str], list[str]] = tokenize if corpus.source is None else str.split
+    phrases = learn_phrases(split(text) for text in learning_sample(texts(), corpus.documents))
+    log(f"learned {len(phrases):,} phrases from {phrases.params['documents']:,} papers")
+    log(f"BM25 index of words and phrases over {corpus.documents:,} papers")
+    lexical = build_index((split(text) for text in texts()), phrases)
     lexical.save(staging)
     return lexical
 

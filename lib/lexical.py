@@ -3,6 +3,11 @@
 The index is a document-by-term matrix of BM25 weights stored by column (plain .npy arrays, so a
 model set memory-maps it). A query's score for a paper is the sum of its terms' columns; a paper's
 lexical neighbours are found by the cosine between its own weight vector and every other row.
+
+With a phrase table (lib/phrases.py) a document's terms are its words and its phrases ("molecular dynamics"),
+and every method that takes a text's tokens adds the phrases found in them itself, so callers pass plain tokens.
+A document's length for BM25 is its number of words, phrases not counted: each word's column is then exactly
+what it is without phrases, and a one-word query scores every paper as before.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from lib.setfiles import BM25_COLUMNS, BM25_IDF, BM25_META, BM25_ROW_NORMS
+from lib.phrases import PhraseTable
+from lib.setfiles import BM25_COLUMNS, BM25_IDF, BM25_META, BM25_ROW_NORMS, PHRASES
 
 K1 = 1.2
 B = 0.75
@@ -34,6 +40,12 @@ def index_terms(tokens: Iterable[str]) -> list[str]:
     return [token for token in tokens if token not in BM25_STOP_WORDS]
 
 
+def document_terms(tokens: Sequence[str], phrases: PhraseTable | None) -> tuple[list[str], int]:
+    """A text's indexed terms (its words minus stop words, then its phrases) and its BM25 length (the words alone)."""
+    words = index_terms(tokens)
+    return (words + phrases.terms(tokens) if phrases else words), len(words)
+
+
 @dataclass
 class LexicalIndex:
     """BM25 weights by column (documents x terms), term ids, idf, lengths and row norms."""
@@ -43,6 +55,8 @@ class LexicalIndex:
     idf: np.ndarray
     average_length: float
     row_norms: np.ndarray
+    # The phrases indexed as terms of their own; None for an index of single words (sets built before phrases).
+    phrases: PhraseTable | None = None
 
     @cached_property
     def terms(self) -> list[str]:
@@ -63,20 +77,25 @@ class LexicalIndex:
         return scores
 
     def bm25_scores(self, tokens: Iterable[str]) -> np.ndarray:
-        """BM25 score of every document for a query (each distinct known term counted once)."""
-        terms = sorted({self.vocabulary[t] for t in index_terms(tokens) if t in self.vocabulary})
+        """BM25 score of every document for a query's tokens (each distinct known term, word or phrase, counted once)."""
+        query, _ = document_terms(list(tokens), self.phrases)
+        terms = sorted({self.vocabulary[t] for t in query if t in self.vocabulary})
         return self._column_sum(terms, [1.0] * len(terms))
 
     def known_terms(self, tokens: Iterable[str]) -> list[str]:
-        """The query's indexed terms that occur in the corpus."""
-        return [t for t in index_terms(tokens) if t in self.vocabulary]
+        """The query's indexed terms (words, then phrases) that occur in the corpus."""
+        query, _ = document_terms(list(tokens), self.phrases)
+        return [t for t in query if t in self.vocabulary]
 
     def document_vector(self, tokens: Sequence[str]) -> tuple[list[int], np.ndarray]:
-        """A text's BM25 weight vector over the index's terms (term ids, weights)."""
-        counts = Counter(self.vocabulary[t] for t in index_terms(tokens) if t in self.vocabulary)
+        """A text's BM25 weight vector over the index's terms, words and phrases (term ids, weights)."""
+        words = [self.vocabulary[t] for t in index_terms(tokens) if t in self.vocabulary]
+        found = [self.vocabulary[t] for t in self.phrases.terms(tokens) if t in self.vocabulary] if self.phrases else []
+        counts = Counter(words + found)
         if not counts:
             return [], np.zeros(0, dtype=np.float32)
-        length = sum(counts.values())
+        # Its known words alone, as an indexed document's length is its words (phrases not counted).
+        length = max(1, len(words))
         terms = sorted(counts)
         tf = np.array([counts[t] for t in terms], dtype=np.float32)
         weights = self.idf[terms] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self.average_length))
@@ -120,20 +139,33 @@ class LexicalIndex:
         return reduced
 
     def save(self, folder: Path) -> None:
-        """Write the index as plain .npy arrays plus a JSON vocabulary, under the set's BM25 file names (lib/setfiles.py)."""
+        """Write the index as plain .npy arrays, a JSON vocabulary and its phrase table, under the set's file names (lib/setfiles.py)."""
         np.save(folder / BM25_COLUMNS["data"], self.columns.data.astype(np.float32))
         np.save(folder / BM25_COLUMNS["indices"], self.columns.indices.astype(np.int32))
         np.save(folder / BM25_COLUMNS["indptr"], self.columns.indptr.astype(np.int64))
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         meta = {"n_docs": self.n_docs, "k1": K1, "b": B, "average_length": self.average_length, "terms": terms}
+        if self.phrases is not None:
+            # Recorded so that a load can tell an index of phrases whose table is missing from an index of words.
+            meta["phrases"] = len(self.phrases)
+            self.phrases.save(folder)
         (folder / BM25_META).write_text(json.dumps(meta), encoding="utf-8")
         np.save(folder / BM25_IDF, self.idf.astype(np.float32))
         np.save(folder / BM25_ROW_NORMS, self.row_norms.astype(np.float32))
 
 
-def load_index(folder: Path) -> LexicalIndex:
-    """Open a saved index with its arrays memory-mapped."""
+def load_index(folder: Path, phrases: PhraseTable | None = None) -> LexicalIndex:
+    """Open a saved index with its arrays memory-mapped; `phrases` is the set's phrase table (None: the set has none).
+
+    An index built with phrases needs its table (its phrase columns would never be scored without it), and a table
+    needs an index built with it: either mismatch raises ValueError.
+    """
     meta = json.loads((folder / BM25_META).read_text(encoding="utf-8"))
+    indexed = meta.get("phrases", 0)
+    if phrases is None and indexed:
+        raise ValueError(f"{BM25_META} says the index holds {indexed} phrases but the set has no {PHRASES}")
+    if phrases is not None and indexed != len(phrases):
+        raise ValueError(f"{BM25_META} says the index holds {indexed} phrases but {PHRASES} has {len(phrases)}")
     arrays = {name: np.load(folder / file, mmap_mode="r") for name, file in BM25_COLUMNS.items()}
     shape = (meta["n_docs"], len(meta["terms"]))
     columns = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape, copy=False)
@@ -143,16 +175,18 @@ def load_index(folder: Path) -> LexicalIndex:
         idf=np.load(folder / BM25_IDF, mmap_mode="r"),
         average_length=float(meta["average_length"]),
         row_norms=np.load(folder / BM25_ROW_NORMS, mmap_mode="r"),
+        phrases=phrases,
     )
 
 
-def build_index(documents: Iterable[Sequence[str]]) -> LexicalIndex:
-    """Index tokenised documents (already cleaned) with BM25 weights."""
+def build_index(documents: Iterable[Sequence[str]], phrases: PhraseTable | None = None) -> LexicalIndex:
+    """Index tokenised documents (already cleaned) with BM25 weights: their words, and their phrases when given a table."""
     vocabulary: dict[str, int] = {}
     cols, counts, indptr, lengths = array("i"), array("i"), array("q", [0]), array("i")
     for tokens in documents:
-        terms = Counter(index_terms(tokens))
-        lengths.append(sum(terms.values()))
+        found, length = document_terms(tokens, phrases)
+        terms = Counter(found)
+        lengths.append(length)
         for term, count in terms.items():
             cols.append(vocabulary.setdefault(term, len(vocabulary)))
             counts.append(count)
@@ -174,7 +208,7 @@ def build_index(documents: Iterable[Sequence[str]]) -> LexicalIndex:
     tf.data /= denominator
     del denominator
     tf.data *= idf[tf.indices]
-    return LexicalIndex(tf.tocsc(), vocabulary, idf, average, _row_norms(tf))
+    return LexicalIndex(tf.tocsc(), vocabulary, idf, average, _row_norms(tf), phrases)
 
 
 def _row_norms(rows: sparse.csr_matrix) -> np.ndarray:

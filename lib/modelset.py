@@ -20,6 +20,7 @@ Layout of `models/<name>/`:
                          what query inference needs of the Doc2Vec model: parameters, vocabulary, counts and
                          sampling tables, word and output weights (lib/doc2vec_files.py rebuilds the gensim model)
     bm25_*.npy, bm25.json BM25 weights over titles and abstracts (sparse columns) and the term list
+    phrases.json         optional: the phrases BM25 indexes as terms (lib/phrases.py); sets built before it have none
     ann_*.npy            optional: an inverted-file index of the vectors for sets of many papers (lib/ann.py)
 
 A set is data: nothing in it is unpickled or run. Sets of formats 2 and 3 held the Doc2Vec model as a pickle
@@ -49,6 +50,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lib import doc2vec_files
 from lib.setfiles import (
@@ -64,11 +66,15 @@ from lib.setfiles import (
     MAP,
     PAPERS,
     PAPERS_V2,
+    PHRASES,
     TOPICS,
     VECTORS,
 )
 from lib.settings import current_settings
 from lib.stages import now_iso
+
+if TYPE_CHECKING:  # lib.phrases imports scikit-learn, which listing sets should not load
+    from lib.phrases import PhraseTable
 
 FORMAT_VERSION = 4
 READABLE_FORMATS = (4,)
@@ -820,6 +826,13 @@ class _Opener:
             raise ModelSetError(f"model set '{self.folder.name}': file {name} could not be opened ({detail}); {advice}") from exc
 
 
+def _phrases(opener: _Opener, manifest: dict) -> PhraseTable | None:
+    """The set's phrase table, or None for a set built before phrases (its BM25 index holds words only)."""
+    from lib.phrases import load_phrases
+
+    return opener.open(PHRASES, load_phrases) if PHRASES in manifest["files"] else None
+
+
 def load_model_set(folder: str | Path) -> ModelSet:
     """Verify format and checksums before opening anything, then open every file; nothing is unpickled."""
     import numpy as np
@@ -843,7 +856,7 @@ def load_model_set(folder: str | Path) -> ModelSet:
         clusters=opener.open(CLUSTERS, lambda path: np.load(path, mmap_mode="r", allow_pickle=False)),
         topics=opener.open(TOPICS, lambda path: json.loads(path.read_text(encoding="utf-8"))),
         doc2vec=opener.open(DOC2VEC_PARAMS, lambda path: doc2vec_files.load(folder, opener.open)),
-        lexical=opener.open(BM25_META, lambda path: load_index(path.parent)),
+        lexical=opener.open(BM25_META, lambda path: load_index(path.parent, _phrases(opener, manifest))),
     )
     if ANN["rows"] in manifest["files"]:
         model_set.ann = opener.open(ANN["rows"], lambda path: load_ivf(path.parent))

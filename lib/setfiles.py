@@ -16,6 +16,8 @@ A set of format 4 holds:
     doc2vec_*            what query inference needs of the Doc2Vec model (doc2vec_syn1neg.npy with negative sampling,
                          doc2vec_syn1.npy with hierarchical softmax)
     bm25_*, bm25.json    the BM25 index: sparse columns, idf, row norms, and its terms
+    phrases.json         optional: the phrase table whose multi-word terms the BM25 index holds (lib/phrases.py);
+                         sets built before it index single words only
     ann_*.npy            optional: the inverted-file index of sets of ANN_MIN_PAPERS papers or more (lib/ann.py)
 """
 
@@ -48,6 +50,8 @@ BM25_IDF = "bm25_idf.npy"
 BM25_ROW_NORMS = "bm25_row_norms.npy"
 BM25_META = "bm25.json"
 BM25_FILES = (BM25_META, *BM25_COLUMNS.values(), BM25_IDF, BM25_ROW_NORMS)
+# The phrases BM25 indexes as terms of their own; optional, so that sets built before it load (with single words only).
+PHRASES = "phrases.json"
 
 ANN = {"centroids": "ann_centroids.npy", "offsets": "ann_offsets.npy", "rows": "ann_rows.npy", "vectors": "ann_vectors.npy"}
 ANN_FILES = tuple(ANN.values())
@@ -55,4 +59,4 @@ ANN_FILES = tuple(ANN.values())
 # Files every set of format 4 lists in its manifest (the papers table first; format 2 named it PAPERS_V2).
 CORE_FILES = (PAPERS, VECTORS, MAP, CLUSTERS, TOPICS, *DOC2VEC_ALWAYS)
 # Every file a set of format 4 may hold.
-ALL_FILES = (MANIFEST, *CORE_FILES, LEVELS, DOC2VEC_SYN1NEG, DOC2VEC_SYN1, *BM25_FILES, *ANN_FILES)
+ALL_FILES = (MANIFEST, *CORE_FILES, LEVELS, DOC2VEC_SYN1NEG, DOC2VEC_SYN1, *BM25_FILES, PHRASES, *ANN_FILES)
