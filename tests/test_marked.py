@@ -63,11 +63,13 @@ def test_shared_words_are_used_by_the_marked_papers(engine) -> None:
     more, _ = two_topics(engine)
     words = engine.ranker.shared_words(more)
     assert words
+    # A shared term is a word or a phrase (words side by side, lib/phrases.py): each must be in two marked papers' text.
+    papers = engine.catalogue.papers
     texts = [
-        set(tokenize(f"{engine.catalogue.papers['title'].iloc[r]} {engine.catalogue.papers['abstract'].iloc[r]}"))
+        " " + " ".join(tokenize(f"{papers['title'].iloc[r]} {papers['abstract'].iloc[r]}")) + " "
         for r in map(engine.catalogue.row_of, more)
     ]
-    assert all(sum(word in text for text in texts) >= 2 for word in words)
+    assert all(sum(f" {term} " in text for text in texts) >= 2 for term in words)
     assert engine.ranker.shared_words(more[:1])  # one paper: its own main words
 
 

@@ -25,9 +25,10 @@ from lib.query_sets import (
     rank_pool,
     typed_query_set,
 )
-from tests.conftest import ROOT, write_jsonl
+from tests.conftest import SHARED_SAMPLE, write_jsonl
 
-SHARED_TAGS = ROOT.parent / "shared" / "arxiv" / "tags.jsonl.gz"
+# Beside the shared sample (ARXIV_SAMPLE moves both).
+SHARED_TAGS = SHARED_SAMPLE.parent / "tags.jsonl.gz"
 SYSTEMS = {"model_set", "semantic", "bm25", "bm25_baseline", "tfidf"}
 QUERIES = {
     "security": ["homomorphic encryption and secret sharing", "side channel attacks on cache timing", "differential privacy budgets"],
