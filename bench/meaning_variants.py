@@ -56,6 +56,7 @@ from lib.query_sets import (
     rank_pool,
     typed_query_set,
 )
+from lib.search import blend
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LABELS = ROOT.parent / "shared" / "arxiv" / "tags.jsonl.gz"
@@ -377,15 +378,6 @@ def anchored(scores: np.ndarray | None, depth: int = 1000) -> np.ndarray | None:
         return None
     top = -np.partition(-scores, depth)[: depth + 1]
     return (scores - top.min()) / (top.max() - top.min())
-
-
-def blend(semantic: np.ndarray | None, lexical: np.ndarray | None, weight: float) -> np.ndarray | None:
-    """weight * lexical + (1 - weight) * semantic, or whichever exists (lib.search's blend)."""
-    if semantic is None:
-        return lexical
-    if lexical is None:
-        return semantic
-    return (1 - weight) * semantic + weight * lexical
 
 
 def variants(parts: Parts) -> dict[str, Variant]:

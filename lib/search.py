@@ -155,7 +155,7 @@ def _best_rows(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray
     return rows[top], scores[top]
 
 
-def _blend(semantic: np.ndarray | None, lexical: np.ndarray | None, weight: float) -> np.ndarray | None:
+def blend(semantic: np.ndarray | None, lexical: np.ndarray | None, weight: float) -> np.ndarray | None:
     """weight * lexical + (1 - weight) * semantic, or whichever one exists."""
     if semantic is None:
         return lexical
@@ -250,18 +250,8 @@ class Ranker:
         """
         return self._text_halves(prepare_query(query).text, "semantic")[0]
 
-    def _rank_blend(
-        self,
-        vector: np.ndarray | None,
-        lexical: np.ndarray | None,
-        weight: float,
-        k: int,
-        allowed: np.ndarray | None = None,
-        exclude: Sequence[int] = (),
-        approximate: bool = True,
-    ) -> list[Hit]:
-        """The k best papers by the blend of cosine to `vector` and the normalised lexical scores (see `_ranked`)."""
-        rows, scores = self._ranked(vector, lexical, weight, k, allowed, exclude, approximate)
+    def _as_hits(self, rows: np.ndarray, scores: np.ndarray) -> list[Hit]:
+        """Ranked rows and their scores (from `_ranked`) as hits with their paper ids."""
         ids = self.catalogue.ids(rows) if len(rows) else []
         return [Hit(paper_id, float(score), int(row)) for paper_id, score, row in zip(ids, scores, rows, strict=True)]
 
@@ -284,7 +274,7 @@ class Ranker:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if self.ann is None or not approximate or allowed is not None:
             semantic = None if vector is None else np.asarray(self.vectors @ vector, dtype=np.float32)
-            scores = np.asarray(_blend(semantic, lexical, weight), dtype=np.float32)
+            scores = np.asarray(blend(semantic, lexical, weight), dtype=np.float32)
             if len(exclude):
                 allowed = np.ones(len(scores), dtype=bool) if allowed is None else allowed.copy()
                 allowed[list(exclude)] = False
@@ -303,7 +293,7 @@ class Ranker:
         if len(exclude):
             rows = rows[~np.isin(rows, list(exclude))]
         semantic = None if vector is None else np.asarray(np.asarray(self.vectors[rows]) @ vector, dtype=np.float32)
-        return _best_rows(rows, _blend(semantic, None if lexical is None else lexical[rows], weight), k)
+        return _best_rows(rows, blend(semantic, None if lexical is None else lexical[rows], weight), k)
 
     def _normalised_bm25(self, query: str) -> np.ndarray | None:
         """BM25 scores of every paper divided by the best, or None when no query term is indexed."""
@@ -316,7 +306,7 @@ class Ranker:
         _check_mode(mode)
         vector, lexical = self._text_halves(prepare_query(query).text, mode)
         semantic = None if vector is None else np.asarray(self.vectors @ vector, dtype=np.float32)
-        return _blend(semantic, lexical, lexical_weight)
+        return blend(semantic, lexical, lexical_weight)
 
     def named_paper(self, query: str) -> tuple[str, int | None] | None:
         """When the query is an arXiv id or link: (the id, its row here or None); else None."""
@@ -348,7 +338,7 @@ class Ranker:
             return [Hit(paper_id, 1.0, row), *self.similar(paper_id, k - 1, categories, years, mode, approximate=approximate)]
         vector, lexical = self._text_halves(query, mode)
         allowed = self.catalogue.filter_mask(categories, years)
-        return self._rank_blend(vector, lexical, lexical_weight, k, allowed, approximate=approximate)
+        return self._as_hits(*self._ranked(vector, lexical, lexical_weight, k, allowed, approximate=approximate))
 
     def similar(
         self,
@@ -388,7 +378,7 @@ class Ranker:
         if mode == "hybrid" and len(positive) == 1 and not negatives:
             vector = self._similar_meaning(positive[0], tokens, lexical, lexical_weight, approximate)
         allowed = self.catalogue.filter_mask(categories, years)
-        return self._rank_blend(vector, lexical, lexical_weight, k, allowed, positive + negatives, approximate)
+        return self._as_hits(*self._ranked(vector, lexical, lexical_weight, k, allowed, positive + negatives, approximate))
 
     def _similar_meaning(self, row: int, tokens: list[str], lexical: np.ndarray, weight: float, approximate: bool) -> np.ndarray:
         """The meaning half of hybrid "more like this" of one paper: its vector joined by its words' direction, then by
@@ -423,7 +413,7 @@ class Ranker:
         vector = self.query_vector(prepare_query(query).text)
         if vector is None:
             return None
-        neighbours = self._rank_blend(vector, None, 0.0, PLACEMENT_NEIGHBOURS, approximate=approximate)
+        neighbours = self._as_hits(*self._ranked(vector, None, 0.0, PLACEMENT_NEIGHBOURS, approximate=approximate))
         rows = [hit.row for hit in neighbours]
         weights = np.clip([hit.score for hit in neighbours], 1e-6, None)
         x, y = np.average(np.asarray(self.catalogue.coords[rows], dtype=np.float64), axis=0, weights=weights)
