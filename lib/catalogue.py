@@ -93,6 +93,11 @@ class Catalogue:
         papers = self.papers[["title", "abstract"]].iloc[list(rows)]
         return tokenize(" ".join(f"{title} {abstract}" for title, abstract in zip(papers["title"], papers["abstract"], strict=True)))
 
+    def title_tokens(self, rows: Sequence[int]) -> list[list[str]]:
+        """The cleaned tokens of each of these papers' titles, in order: how a typed title is matched to its paper."""
+        titles = self.papers["title"].iloc[list(rows)]
+        return [tokenize(str(title)) for title in titles.fillna("")]
+
     # Dates and categories.
 
     @cached_property

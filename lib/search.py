@@ -59,6 +59,12 @@ NOISE_BLOCK = 1 << 16
 SIMILAR_WORDS_WEIGHT = 0.5
 SIMILAR_FEEDBACK_PAPERS = 20
 SIMILAR_FEEDBACK_WEIGHT = 1.0
+# A text query whose cleaned words are exactly one paper's title (case, accents, LaTeX and punctuation aside) returns
+# that paper first when it is among the TITLE_CHECK best: someone who pastes a title wants that paper. Ranking alone
+# put a near-twin first for 4 of 1,000 sampled titles on 20,000 papers ("... Josephson diode effect in altermagnets").
+# Queries of fewer than TITLE_MIN_WORDS words are topics more than titles ("Superconductivity") and are left as ranked.
+TITLE_CHECK = 20
+TITLE_MIN_WORDS = 3
 # Longest query the engine reads, in characters: a pasted title and abstract fit (arXiv abstracts stay under 2,000);
 # anything longer is cut at a word boundary before this length. It also bounds query time and the length of the
 # page's URL, and keeps a query far below the 10,000 words gensim's inference reads at most.
@@ -338,7 +344,22 @@ class Ranker:
             return [Hit(paper_id, 1.0, row), *self.similar(paper_id, k - 1, categories, years, mode, approximate=approximate)]
         vector, lexical = self._text_halves(query, mode)
         allowed = self.catalogue.filter_mask(categories, years)
-        return self._as_hits(*self._ranked(vector, lexical, lexical_weight, k, allowed, approximate=approximate))
+        rows, scores = self._ranked(vector, lexical, lexical_weight, max(k, TITLE_CHECK), allowed, approximate=approximate)
+        return self._as_hits(*self._title_first(tokenize(query), rows, scores))[:k]
+
+    def _title_first(self, tokens: list[str], rows: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ranking with the first paper whose title has exactly the query's words moved to the top (see TITLE_CHECK).
+
+        It takes the first paper's score, so scores still fall down the list.
+        """
+        if len(tokens) < TITLE_MIN_WORDS or len(rows) < 2:
+            return rows, scores
+        titles = self.catalogue.title_tokens(rows[:TITLE_CHECK])
+        match = next((i for i, title in enumerate(titles) if title == tokens), None)
+        if not match:  # None (no title matches) or 0 (already first)
+            return rows, scores
+        order = np.r_[match, np.delete(np.arange(len(rows)), match)]
+        return rows[order], np.r_[scores[0], np.delete(scores, match)].astype(scores.dtype)
 
     def similar(
         self,

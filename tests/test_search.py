@@ -3,8 +3,9 @@ import subprocess
 import numpy as np
 import pytest
 
+from lib.cleaning import tokenize
 from lib.engine import load_engine
-from lib.search import LEXICAL_WEIGHT
+from lib.search import LEXICAL_WEIGHT, TITLE_MIN_WORDS
 from tests.conftest import PYTHON, ROOT
 
 
@@ -117,3 +118,23 @@ def test_similar_modes_exclude_the_paper_and_lexical_uses_its_words(engine) -> N
         assert len(hits) == 10 and paper["id"] not in [h.paper_id for h in hits]
     lexical = engine.ranker.similar(paper["id"], k=3, mode="lexical")
     assert all(0 < h.score <= 1.0001 for h in lexical)
+
+
+def test_a_pasted_title_finds_its_paper_first_whatever_its_case_and_punctuation(engine) -> None:
+    titles = engine.catalogue.papers["title"]
+    unique = titles[~titles.str.lower().duplicated(keep=False)]
+    checked = [(row, title) for row, title in unique.iloc[::40].items() if len(tokenize(title)) >= TITLE_MIN_WORDS]
+    assert len(checked) >= 20
+    for mode in ("hybrid", "lexical"):
+        for row, title in checked:
+            hits = engine.ranker.search(f"{title.upper()}.", k=5, mode=mode)
+            assert hits[0].row == engine.catalogue.papers.index.get_loc(row), (mode, title)
+            assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_query_that_is_not_a_title_is_ranked_by_its_scores_alone(engine) -> None:
+    title = engine.catalogue.papers["title"].iloc[6]
+    query = " ".join(title.split()[:-1])
+    hits = engine.ranker.search(query, k=10)
+    scores = engine.ranker.scores_for_query(query)
+    assert np.allclose([h.score for h in hits], np.sort(scores)[::-1][:10])
