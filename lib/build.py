@@ -191,9 +191,10 @@ def _train_and_write(
     keep: list[bool] | None = None,
 ) -> dict:
     """The stages after the read, in order; large arrays are dropped as soon as the next stages no longer need them."""
-    params = options.params
     with stages.stage("clean"):
         corpus = _clean_corpus(options, papers, keep, staging / CORPUS, log)
+    options = replace(options, params=options.params.for_corpus(corpus.documents))
+    params = options.params
     with stages.stage("doc2vec"):
         vectors, vocabulary = _doc2vec(options, corpus, staging, log)
     ann = None

@@ -42,6 +42,7 @@ class _EpochProgress(CallbackAny2Vec):
 def train_doc2vec(corpus_file: Path, n_docs: int, params: Doc2VecParams, workers: int, seed: int, log: Log) -> Doc2Vec:
     """Train Doc2Vec streaming from the corpus file; document i is line i."""
     logging.getLogger("gensim").setLevel(logging.WARNING)
+    epochs = params.epochs_for(n_docs)
     model = Doc2Vec(
         corpus_file=str(corpus_file),
         dm=params.dm,
@@ -49,13 +50,13 @@ def train_doc2vec(corpus_file: Path, n_docs: int, params: Doc2VecParams, workers
         vector_size=params.vector_size,
         window=params.window,
         min_count=params.min_count,
-        epochs=params.epochs,
+        epochs=epochs,
         negative=params.negative,
         sample=params.sample,
         max_final_vocab=params.max_final_vocab,
         workers=workers,
         seed=seed,
-        callbacks=[_EpochProgress(params.epochs, log)],
+        callbacks=[_EpochProgress(epochs, log)],
     )
     if len(model.dv) != n_docs:
         raise RuntimeError(f"Doc2Vec saw {len(model.dv)} documents, expected {n_docs}")

@@ -9,19 +9,36 @@ from dataclasses import asdict, dataclass, field, replace
 PLACEMENT_NEIGHBOURS = 15
 
 
+# Doc2Vec epochs when a preset leaves them to the corpus size (`--preset large`): enough passes that the output weights
+# see about SCALED_PAPER_PASSES documents in all, between SCALED_MIN_EPOCHS and SCALED_MAX_EPOCHS. Measured on 20,000
+# unseen papers with the large preset (PV-DBOW without word training): 10 epochs gave 10 topics, 6.6% unclustered,
+# NMI 0.454; 40 epochs gave 38 topics, 16.8% unclustered, NMI 0.502 (docs/QUALITY.md). So 40 epochs up to 100,000
+# papers, falling as 4,000,000 / papers to 10 from 400,000 papers on: the million-paper build keeps the 10 epochs
+# its time was measured with (docs/BENCHMARKS.md). Quality between 100,000 and 400,000 papers is not measured here.
+SCALED_PAPER_PASSES = 4_000_000
+SCALED_MIN_EPOCHS = 10
+SCALED_MAX_EPOCHS = 40
+
+
 @dataclass(frozen=True)
 class Doc2VecParams:
-    """gensim Doc2Vec settings (dm=1 is PV-DM as in the notebook, dm=0 PV-DBOW)."""
+    """gensim Doc2Vec settings (dm=1 is PV-DM as in the notebook, dm=0 PV-DBOW); epochs None scale with the corpus."""
 
     dm: int = 0
     dbow_words: int = 1
     vector_size: int = 100
     window: int = 6
     min_count: int = 2
-    epochs: int = 40
+    epochs: int | None = 40
     negative: int = 5
     sample: float = 1e-4
     max_final_vocab: int | None = None
+
+    def epochs_for(self, n_papers: int) -> int:
+        """The epochs used for n papers: as given, else scaled to the corpus (see SCALED_PAPER_PASSES)."""
+        if self.epochs:
+            return self.epochs
+        return min(SCALED_MAX_EPOCHS, max(SCALED_MIN_EPOCHS, round(SCALED_PAPER_PASSES / max(n_papers, 1))))
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,10 @@ class BuildParams:
         """JSON-ready form."""
         return asdict(self)
 
+    def for_corpus(self, n_papers: int) -> BuildParams:
+        """These parameters with what scales with the corpus fixed for n papers (Doc2Vec epochs), as the manifest records them."""
+        return replace(self, doc2vec=replace(self.doc2vec, epochs=self.doc2vec.epochs_for(n_papers)))
+
 
 PRESETS: dict[str, BuildParams] = {
     "default": BuildParams(),
@@ -99,11 +120,12 @@ PRESETS: dict[str, BuildParams] = {
         ),
         topics=TopicParams(features="doc2vec", merge_distance=None, min_agreement=0.0, map_sample=None),
     ),
-    # For a million papers and more on a few cores: PV-DBOW without word training and 10 epochs makes
-    # Doc2Vec about N times faster (docs/BENCHMARKS.md); a bounded vocabulary bounds its memory.
+    # For a million papers and more on a few cores: PV-DBOW without word training and 10 epochs from 400,000 papers on
+    # makes Doc2Vec about 19 times faster (docs/BENCHMARKS.md); smaller corpora get more epochs (SCALED_PAPER_PASSES);
+    # a bounded vocabulary bounds its memory.
     "large": BuildParams(
         preset="large",
-        doc2vec=Doc2VecParams(dbow_words=0, epochs=10, min_count=5, max_final_vocab=500_000),
+        doc2vec=Doc2VecParams(dbow_words=0, epochs=None, min_count=5, max_final_vocab=500_000),
     ),
 }
 

@@ -106,6 +106,21 @@ def test_preset_seed_reproduces_the_notebook_and_is_recorded(demo_corpus: Path, 
     assert PRESETS["seed"].doc2vec.epochs == 200
 
 
+def test_large_preset_trains_more_epochs_on_smaller_corpora_and_records_them(demo_corpus: Path, tmp_path: Path) -> None:
+    large = PRESETS["large"].doc2vec
+    assert [large.epochs_for(n) for n in (1_200, 100_000, 200_000, 400_000, 2_700_000)] == [40, 40, 20, 10, 10]
+    assert PRESETS["default"].doc2vec.epochs_for(2_700_000) == 40
+    small = write_jsonl(tmp_path / "small.jsonl", [json.loads(line) for line in _lines(demo_corpus)[:400]])
+    out = tmp_path / "large"
+    assert cli.main(["build", "--input", str(small), "--out", str(out), "--preset", "large", "--min-cluster-size", "20"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["params"]["preset"] == "large"
+    assert manifest["params"]["doc2vec"]["epochs"] == 40
+    assert doc2vec_files.load(out).epochs == 40
+    assert cli.main(["build", "--input", str(small), "--out", str(out), "--preset", "large", "--epochs", "3"]) == 0
+    assert doc2vec_files.load(out).epochs == 3
+
+
 def _lines(path: Path) -> list[str]:
     import gzip
 
