@@ -5,7 +5,8 @@ papers of its `probes` nearest lists, with exact cosines. This is the idea of fa
 in numpy so the index is four plain .npy arrays that a model set memory-maps (nothing to load at start):
 the centroids, the list boundaries, the paper rows in list order and a copy of the vectors in that order,
 so each visited list is one contiguous block (gathering scattered rows was ten times slower).
-Below ANN_MIN_PAPERS a search scans every vector.
+Below ANN_MIN_PAPERS a search scans every vector. An update of the set (lib/update.py) keeps the centroids and
+puts each new or changed vector in its nearest list (`with_rows`).
 """
 
 from __future__ import annotations
@@ -105,6 +106,26 @@ def build_ivf(vectors: np.ndarray, seed: int = 0, lists: int | None = None, prob
     order = np.argsort(assignment, kind="stable").astype(np.int32)
     offsets = np.concatenate([[0], np.cumsum(np.bincount(assignment, minlength=lists))]).astype(np.int64)
     return IvfIndex(centroids, offsets, order, np.asarray(vectors, dtype=np.float32)[order], probes)
+
+
+def with_rows(index: IvfIndex, vectors: np.ndarray, rows: np.ndarray) -> IvfIndex:
+    """The index over `vectors` (every paper's unit vector, row i = paper i; the old papers first) with `rows`, papers
+    added or whose vector changed, each put at the end of its nearest centroid's list; every other paper keeps its list
+    and place. The centroids stay: k-means is not run again, so lists grow unevenly as papers are added."""
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    changed = np.zeros(len(vectors), dtype=bool)
+    changed[rows] = True
+    list_of = np.repeat(np.arange(index.lists, dtype=np.int64), np.diff(index.offsets))
+    kept = ~changed[np.asarray(index.rows, dtype=np.int64)]
+    assigned = np.empty(len(rows), dtype=np.int64)
+    for start in range(0, len(rows), ASSIGN_CHUNK):
+        block = np.asarray(vectors[rows[start : start + ASSIGN_CHUNK]], dtype=np.float32)
+        assigned[start : start + len(block)] = np.argmax(block @ index.centroids.T, axis=1)
+    all_rows = np.concatenate([np.asarray(index.rows, dtype=np.int64)[kept], rows])
+    all_lists = np.concatenate([list_of[kept], assigned])
+    order = all_rows[np.argsort(all_lists, kind="stable")]
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(all_lists, minlength=index.lists))]).astype(np.int64)
+    return IvfIndex(index.centroids, offsets, order.astype(np.int32), np.asarray(vectors[order], dtype=np.float32), index.probes)
 
 
 def recall_at(exact: list[np.ndarray], approximate: list[np.ndarray]) -> float:

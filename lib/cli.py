@@ -1,4 +1,4 @@
-"""The command line: `python -m lib build | evaluate | harvest | demo-data`. Errors end with one line and exit code 1."""
+"""The command line: `python -m lib build | update | evaluate | harvest | demo-data`. Errors end with one line and exit code 1."""
 
 from __future__ import annotations
 
@@ -125,6 +125,21 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def _add_update(commands: argparse._SubParsersAction) -> None:
+    update = commands.add_parser(
+        "update",
+        help="add new papers to a model set and replace changed ones, without training again",
+        description="Read arXiv metadata as `build` does, add the papers the set lacks and replace those with newer records "
+        "(vectors inferred, placed among their nearest papers, BM25 idf recomputed), and swap the updated set into place "
+        "atomically. The set's build filters apply unless --categories, --since or --until are given.",
+    )
+    update.add_argument("--model", required=True, type=Path, help="model set folder to update, e.g. models/cs-2024")
+    update.add_argument("--input", required=True, type=Path, help="JSON lines (.json/.jsonl, optionally .gz) or CSV, as for build")
+    update.add_argument("--categories", nargs="+", metavar="PREFIX", help="keep papers with a category starting so (default: the set's)")
+    update.add_argument("--since", type=_date, help="keep papers with update_date on or after YYYY-MM-DD (default: the set's)")
+    update.add_argument("--until", type=_date, help="keep papers with update_date on or before YYYY-MM-DD (default: the set's)")
+
+
 def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     # Help texts name lib.query_sets' defaults as literals: importing it (sklearn) would slow every command's start by seconds.
     evaluate = commands.add_parser(
@@ -188,6 +203,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m lib", description="arXiv semantic search: build and inspect model sets.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_build(commands)
+    _add_update(commands)
     demo = commands.add_parser(
         "demo-data",
         help="write the synthetic demo corpus (JSON lines)",
@@ -225,6 +241,29 @@ def _run_build(args: argparse.Namespace) -> int:
     manifest = build_model_set(options)
     print(summary_table(manifest))
     print(f"wrote {args.out}")
+    return 0
+
+
+def _run_update(args: argparse.Namespace) -> int:
+    from lib.modelset import read_manifest
+    from lib.update import UpdateOptions, set_filters, update_model_set
+
+    filters = None
+    if args.categories is not None or args.since or args.until:
+        if not args.model.is_dir():
+            raise ModelSetError(f"model set '{args.model.name}' not found at {args.model}; build one with `python -m lib build`")
+        categories = _categories(args.categories) if args.categories is not None else None
+        filters = set_filters(read_manifest(args.model), categories, args.since, args.until)
+    result = update_model_set(UpdateOptions(args.model, args.input, filters))
+    if result.record is None:
+        print(f"nothing to add or replace: {args.model} is unchanged ({result.unchanged:,} papers as in the set, {result.older:,} older)")
+    else:
+        record = result.record
+        print(
+            f"updated {args.model}: {record['added']:,} added, {record['replaced']:,} replaced, {record['unchanged']:,} unchanged, "
+            f"{record['older']:,} older, {record['skipped']:,} skipped, {record['filtered']:,} filtered out; "
+            f"{record['papers']:,} papers, {record['placed_share']:.1%} placed rather than trained"
+        )
     return 0
 
 
@@ -311,15 +350,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; known failures print one line to stderr and return 1."""
     from lib.build import BuildError
     from lib.harvest import HarvestError
+    from lib.update import UpdateError
 
     args = parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    handlers = {"build": _run_build, "demo-data": _run_demo, "evaluate": _run_evaluate, "harvest": _run_harvest}
+    handlers = {"build": _run_build, "update": _run_update, "demo-data": _run_demo, "evaluate": _run_evaluate, "harvest": _run_harvest}
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_printer(warnings.showwarning)
             return handlers[args.command](args)
-    except (InputError, BuildError, HarvestError, ModelSetError, ValueError, OSError) as exc:
+    except (InputError, BuildError, HarvestError, UpdateError, ModelSetError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -8,6 +8,9 @@ With a phrase table (lib/phrases.py) a document's terms are its words and its ph
 and every method that takes a text's tokens adds the phrases found in them itself, so callers pass plain tokens.
 A document's length for BM25 is its number of words, phrases not counted: each word's column is then exactly
 what it is without phrases, and a one-word query scores every paper as before.
+
+`write_updated_index` writes an index with some documents replaced and others appended (lib/update.py): idf is
+recomputed for the new document counts of every term, the average length stays the build's (see its docstring).
 """
 
 from __future__ import annotations
@@ -33,11 +36,18 @@ B = 0.75
 BM25_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
 # Rows projected at a time by latent_vectors when the SVD is fitted on a sample.
 LATENT_BLOCK = 1 << 16
+# Stored weights read at a time while write_updated_index copies the columns: bounds its memory at any index size.
+UPDATE_BLOCK = 1 << 22
 
 
 def index_terms(tokens: Iterable[str]) -> list[str]:
     """The tokens BM25 indexes: cleaned tokens minus English stop words."""
     return [token for token in tokens if token not in BM25_STOP_WORDS]
+
+
+def bm25_idf(n_docs: int, df: np.ndarray) -> np.ndarray:
+    """Each term's idf from the number of documents holding it: log(1 + (N - df + 0.5) / (df + 0.5)), never negative."""
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
 def document_terms(tokens: Sequence[str], phrases: PhraseTable | None) -> tuple[list[str], int]:
@@ -143,15 +153,19 @@ class LexicalIndex:
         np.save(folder / BM25_COLUMNS["data"], self.columns.data.astype(np.float32))
         np.save(folder / BM25_COLUMNS["indices"], self.columns.indices.astype(np.int32))
         np.save(folder / BM25_COLUMNS["indptr"], self.columns.indptr.astype(np.int64))
-        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
-        meta = {"n_docs": self.n_docs, "k1": K1, "b": B, "average_length": self.average_length, "terms": terms}
-        if self.phrases is not None:
-            # Recorded so that a load can tell an index of phrases whose table is missing from an index of words.
-            meta["phrases"] = len(self.phrases)
-            self.phrases.save(folder)
-        (folder / BM25_META).write_text(json.dumps(meta), encoding="utf-8")
+        _save_meta(folder, self.n_docs, self.average_length, self.terms, self.phrases)
         np.save(folder / BM25_IDF, self.idf.astype(np.float32))
         np.save(folder / BM25_ROW_NORMS, self.row_norms.astype(np.float32))
+
+
+def _save_meta(folder: Path, n_docs: int, average_length: float, terms: list[str], phrases: PhraseTable | None) -> None:
+    """bm25.json (document count, settings, average length, terms by id) and the phrase table the index holds."""
+    meta = {"n_docs": n_docs, "k1": K1, "b": B, "average_length": average_length, "terms": terms}
+    if phrases is not None:
+        # Recorded so that a load can tell an index of phrases whose table is missing from an index of words.
+        meta["phrases"] = len(phrases)
+        phrases.save(folder)
+    (folder / BM25_META).write_text(json.dumps(meta), encoding="utf-8")
 
 
 def load_index(folder: Path, phrases: PhraseTable | None = None) -> LexicalIndex:
@@ -200,7 +214,7 @@ def build_index(documents: Iterable[Sequence[str]], phrases: PhraseTable | None 
     length = np.array(lengths, dtype=np.float32)
     average = float(length.mean()) if n_docs and length.mean() > 0 else 1.0
     df = np.bincount(tf.indices, minlength=len(vocabulary)).astype(np.float32)
-    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    idf = bm25_idf(n_docs, df)
     # BM25 weights computed in place: at millions of papers each temporary copy of the data costs gigabytes.
     denominator = np.repeat(K1 * (1 - B + B * length / average), np.diff(tf.indptr))
     denominator += tf.data
@@ -220,3 +234,107 @@ def _row_norms(rows: sparse.csr_matrix) -> np.ndarray:
         squares = np.square(rows.data, dtype=np.float64)
         norms[filled] = np.add.reduceat(squares, starts[filled])
     return np.sqrt(norms).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class UpdatedIndex:
+    """What write_updated_index wrote: documents and terms in all, and the terms that no document had before."""
+
+    n_docs: int
+    terms: int
+    new_terms: int
+
+
+def write_updated_index(index: LexicalIndex, documents: Sequence[Sequence[str]], rows: np.ndarray, folder: Path) -> UpdatedIndex:
+    """Write to `folder` the index with document i of `documents` (cleaned tokens) at row rows[i]: a row below
+    index.n_docs replaces that document, the others (n_docs, n_docs + 1, ... in order) are appended.
+
+    Terms no document had get columns of their own after the others. idf is recomputed for every term from its new
+    document count (`bm25_idf`): each stored column is scaled by new idf / old idf, which is exact, since a weight is
+    idf times a factor of its document alone. The average document length stays the build's: the stored weights do
+    not keep each document's length, so they cannot be recomputed for a new average, and a few new documents move it
+    little (see lib/update.py). The result equals an index built from scratch over the same documents with that
+    average. Columns are copied a block of UPDATE_BLOCK weights at a time into memory-mapped outputs, so memory
+    stays near the new documents' size, not the index's.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    old_docs, old_terms = index.columns.shape
+    appended = rows[rows >= old_docs]
+    if not np.array_equal(appended, np.arange(old_docs, old_docs + len(appended))):
+        raise ValueError("appended documents must take the rows after the index's, in order")
+    n_docs = old_docs + len(appended)
+    vocabulary = dict(index.vocabulary)
+    entry_rows, entry_cols, entry_tf, entry_length = array("q"), array("q"), array("f"), array("f")
+    for row, tokens in zip(rows.tolist(), documents, strict=True):
+        found, length = document_terms(tokens, index.phrases)
+        for term, count in Counter(found).items():
+            entry_rows.append(row)
+            entry_cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            entry_tf.append(count)
+            entry_length.append(length)
+    n_terms = len(vocabulary)
+    order = np.lexsort((np.frombuffer(entry_rows, dtype=np.int64), np.frombuffer(entry_cols, dtype=np.int64)))
+    new_rows = np.frombuffer(entry_rows, dtype=np.int64)[order]
+    new_cols = np.frombuffer(entry_cols, dtype=np.int64)[order]
+    tf = np.frombuffer(entry_tf, dtype=np.float32)[order]
+    length = np.frombuffer(entry_length, dtype=np.float32)[order]
+
+    indptr = np.asarray(index.columns.indptr, dtype=np.int64)
+    indices, data = index.columns.indices, index.columns.data
+    replaced = np.zeros(old_docs, dtype=bool)
+    replaced[rows[rows < old_docs]] = True
+    drops = _replaced_positions(indices, replaced)
+    counts = np.zeros(n_terms, dtype=np.int64)
+    counts[:old_terms] = np.diff(indptr)
+    counts -= np.bincount(np.searchsorted(indptr, drops, side="right") - 1, minlength=n_terms)
+    counts += np.bincount(new_cols, minlength=n_terms)
+    idf = bm25_idf(n_docs, counts.astype(np.float32))
+    old_idf = np.asarray(index.idf, dtype=np.float32)
+    ratio = idf[:old_terms] / np.where(old_idf > 0, old_idf, 1)
+    weights = idf[new_cols] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / index.average_length))
+
+    # Where each new weight goes among the stored ones: before the first stored row above its own in its column
+    # (a replaced document's own stored weight is dropped), after every stored weight of a column no document had.
+    inserts = np.full(len(new_rows), indptr[-1], dtype=np.int64)
+    known = new_cols < old_terms
+    inserts[known] = indptr[new_cols[known] + 1]
+    for i in np.flatnonzero(known & (new_rows < old_docs)).tolist():
+        start, end = indptr[new_cols[i]], indptr[new_cols[i] + 1]
+        inserts[i] = start + int(np.searchsorted(indices[start:end], new_rows[i]))
+    new_positions = inserts - np.searchsorted(drops, inserts) + np.arange(len(inserts))
+    total = len(indices) - len(drops) + len(inserts)
+    out_data = np.lib.format.open_memmap(folder / BM25_COLUMNS["data"], mode="w+", dtype=np.float32, shape=(total,))
+    out_indices = np.lib.format.open_memmap(folder / BM25_COLUMNS["indices"], mode="w+", dtype=np.int32, shape=(total,))
+    out_data[new_positions], out_indices[new_positions] = weights, new_rows
+    squares = np.bincount(new_rows, weights=np.square(weights, dtype=np.float64), minlength=n_docs)
+    for start in range(0, len(indices), UPDATE_BLOCK):
+        positions = np.arange(start, min(start + UPDATE_BLOCK, len(indices)), dtype=np.int64)
+        block_rows = np.asarray(indices[positions[0] : positions[-1] + 1], dtype=np.int64)
+        kept = ~replaced[block_rows]
+        positions, block_rows = positions[kept], block_rows[kept]
+        scaled = np.asarray(data[start : start + UPDATE_BLOCK], dtype=np.float32)[kept]
+        scaled *= ratio[np.searchsorted(indptr, positions, side="right") - 1]
+        target = positions - np.searchsorted(drops, positions) + np.searchsorted(inserts, positions, side="right")
+        out_data[target], out_indices[target] = scaled, block_rows
+        squares += np.bincount(block_rows, weights=np.square(scaled, dtype=np.float64), minlength=n_docs)
+    out_data.flush()
+    out_indices.flush()
+    del out_data, out_indices
+    new_indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(counts, out=new_indptr[1:])
+    np.save(folder / BM25_COLUMNS["indptr"], new_indptr)
+    np.save(folder / BM25_IDF, idf)
+    np.save(folder / BM25_ROW_NORMS, np.sqrt(squares).astype(np.float32))
+    _save_meta(folder, n_docs, index.average_length, sorted(vocabulary, key=vocabulary.__getitem__), index.phrases)
+    return UpdatedIndex(n_docs, n_terms, n_terms - old_terms)
+
+
+def _replaced_positions(indices: np.ndarray, replaced: np.ndarray) -> np.ndarray:
+    """Positions (sorted) of the stored weights of the replaced documents, found a block at a time."""
+    if not replaced.any():
+        return np.zeros(0, dtype=np.int64)
+    found = [
+        start + np.flatnonzero(replaced[np.asarray(indices[start : start + UPDATE_BLOCK], dtype=np.int64)])
+        for start in range(0, len(indices), UPDATE_BLOCK)
+    ]
+    return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)

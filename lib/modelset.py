@@ -8,9 +8,11 @@ folder and commits it whole (or removes it on failure); `write_papers`, `write_l
 versions and every file's size and sha256. Reading: `verify`, `load_model_set`, `list_model_sets`.
 
 Layout of `models/<name>/`:
-    manifest.json        format version, versions, parameters, input, counts, timings, sha256 of every file
+    manifest.json        format version, versions, parameters, input, counts, timings, sha256 of every file, and
+                         "updates": one record per `python -m lib update` (lib/update.py), absent in a set never updated
     papers.arrow         id, title, authors, categories, update_date, abstract, synthetic, x, y, cluster: an
-                         uncompressed Arrow IPC file of one record batch, memory-mapped
+                         uncompressed Arrow IPC file of one record batch, memory-mapped; an updated set also has
+                         `placed` (true: the paper's vector and place were inferred by an update, not trained)
     vectors.npy          unit-length document vectors (float32, row i = paper i)
     map.npy              2-D map coordinates (float32)
     clusters.npy         cluster id per paper (int32, -1 = unclustered)
@@ -572,6 +574,7 @@ _MANIFEST_FIELDS = (
     (("versions",), "an object", lambda value: isinstance(value, dict)),
     (("versions", "*"), "a string", lambda value: isinstance(value, str)),
     (("ann",), "an object", lambda value: isinstance(value, dict)),
+    (("updates",), "an array", lambda value: isinstance(value, list)),
 )
 
 

@@ -1,0 +1,310 @@
+"""`python -m lib update`: papers added and replaced in a built set, atomically, recorded in its manifest.
+
+Every test updates its own copy of the session's demo model set (never the set itself). New papers are synthetic demo
+papers of another seed with ids the set does not have.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lib import modelset
+from lib.cli import main
+from lib.demo import generate_demo_records
+from lib.engine import load_engine
+from lib.lexical import K1, B, bm25_idf, build_index, document_terms, load_index, write_updated_index
+from lib.modelset import ModelSetError, load_papers_frame, read_manifest, verify
+from lib.reading import Filters
+from lib.update import UpdateOptions, set_filters, update_model_set
+from tests.conftest import PYTHON, ROOT, write_jsonl
+
+FIELDS = ("id", "title", "abstract", "authors", "categories", "update_date")
+NEW_TITLE = "Lattice quantum gravity with spin foam amplitudes revisited"
+
+
+def new_papers(n: int = 40) -> list[dict]:
+    """Synthetic papers the demo set does not hold (ids 2512.9xxxx)."""
+    records = generate_demo_records(n, seed=2)
+    return [{**record, "id": f"2512.{90000 + i:05d}"} for i, record in enumerate(records)]
+
+
+def record_of(papers, row: int, **changes: object) -> dict:
+    """A set paper's record as an input line would give it, with changes."""
+    paper = papers.iloc[row]
+    return {**{name: str(paper[name]) for name in FIELDS}, "synthetic": True, **changes}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def updated(demo_model_set: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A copy of the demo set updated once: 40 new papers (one twice), a paper retitled with a newer date, one with new
+    authors on the same date, one identical, one older, and two bad lines."""
+    folder = shutil.copytree(demo_model_set, tmp_path_factory.mktemp("update") / "demo")
+    before = load_papers_frame(folder / modelset.PAPERS)
+    vectors = np.load(folder / modelset.VECTORS)
+    added = new_papers()
+    lines = [
+        *added[:5],
+        {**added[5], "title": "An earlier version of this record"},
+        *added[5:],
+        record_of(before, 0, title=NEW_TITLE, update_date="2099-01-01"),
+        record_of(before, 1),
+        record_of(before, 2, authors="Grace Hopper"),
+        record_of(before, 3, title="An older record of this paper", update_date="1990-01-01"),
+        "{not json",
+        {"id": "2512.99999", "title": "No abstract"},
+    ]
+    path = write_jsonl(folder.parent / "new.jsonl", lines)
+    result = update_model_set(UpdateOptions(folder, path), log=lambda message: None)
+    return {"folder": folder, "input": path, "before": before, "vectors": vectors, "added": added, "result": result}
+
+
+def test_new_papers_are_found_by_their_titles(updated: dict) -> None:
+    engine = load_engine(updated["folder"])
+    for paper in updated["added"]:
+        hits = engine.ranker.search(paper["title"], 5)
+        assert hits and hits[0].paper_id == paper["id"], paper["title"]
+    row = engine.catalogue.row_of(updated["added"][5]["id"])
+    assert engine.catalogue.papers["title"].iloc[row] == updated["added"][5]["title"]  # the later of two records
+
+
+def test_new_papers_join_the_topics_of_their_nearest_papers(updated: dict) -> None:
+    engine = load_engine(updated["folder"])
+    papers, topics = engine.catalogue.papers, {t["id"]: t for t in engine.catalogue.topics}
+    rows = engine.catalogue.rows_of([paper["id"] for paper in updated["added"]])
+    agree = sum(
+        int(papers["cluster"].iloc[row]) in topics
+        and topics[int(papers["cluster"].iloc[row])]["top_categories"][0][0] == papers["categories"].iloc[row].split()[0]
+        for row in rows
+    )
+    assert agree >= 0.8 * len(rows)  # demo topics are categories: placed papers land in their own field's topic
+
+
+def test_a_paper_with_a_newer_record_is_replaced_in_its_own_row(updated: dict) -> None:
+    before, folder = updated["before"], updated["folder"]
+    engine = load_engine(folder)
+    papers = engine.catalogue.papers
+    assert papers["id"].is_unique and len(papers) == len(before) + len(updated["added"])
+    assert papers["id"].iloc[: len(before)].tolist() == before["id"].tolist()  # rows stay where they were
+    assert papers["title"].iloc[0] == NEW_TITLE and papers["update_date"].iloc[0] == "2099-01-01"
+    assert engine.ranker.search(NEW_TITLE, 3)[0].row == 0
+    vectors = np.load(folder / modelset.VECTORS)
+    assert not np.allclose(vectors[0], updated["vectors"][0])  # embedded again
+    # Same title and abstract, other authors: only the metadata changes; vector, place and topic stay.
+    assert papers["authors"].iloc[2] == "Grace Hopper" and np.array_equal(vectors[2], updated["vectors"][2])
+    assert papers["x"].iloc[2] == before["x"].iloc[2] and papers["cluster"].iloc[2] == before["cluster"].iloc[2]
+    # An older record changes nothing; an identical one is not counted.
+    assert papers["title"].iloc[3] == before["title"].iloc[3]
+    assert papers["placed"].tolist() == [True] + [False] * (len(before) - 1) + [True] * len(updated["added"])
+
+
+def test_the_manifest_records_the_update_and_every_file(updated: dict) -> None:
+    folder = updated["folder"]
+    manifest = verify(folder)
+    (record,) = manifest["updates"]
+    assert record["input"]["path"] == str(updated["input"].resolve())
+    assert record["input"]["sha256"] == modelset.sha256_file(updated["input"])
+    assert (record["added"], record["replaced"], record["replaced_text"], record["unchanged"], record["older"]) == (40, 2, 1, 1, 1)
+    assert record["skipped"] == 2 and record["skipped_reasons"] == {"not JSON": 1, "missing abstract": 1} and record["duplicates"] == 1
+    n = len(updated["before"]) + 40
+    assert record["papers"] == manifest["counts"]["papers"] == n and record["placed"] == 41
+    assert record["placed_share"] == round(41 / n, 4) and record["bm25"]["idf"]
+    assert manifest["created_at"] >= manifest["built_at"] and "stages" in manifest
+    assert set(manifest["files"]) == {path.name for path in folder.iterdir()} - {"manifest.json"}
+    for name, entry in manifest["files"].items():
+        assert modelset.sha256_file(folder / name) == entry["sha256"], name
+    assert not [path for path in folder.parent.iterdir() if path.name.startswith(".")]  # no staging left behind
+
+
+def test_topic_sizes_levels_and_arrays_stay_consistent(updated: dict) -> None:
+    engine = load_engine(updated["folder"])
+    catalogue = engine.catalogue
+    clusters, papers = np.asarray(catalogue.clusters), catalogue.papers
+    n = len(papers)
+    assert len(engine.ranker.vectors) == len(catalogue.coords) == len(clusters) == engine.ranker.lexical.n_docs == n
+    assert np.array_equal(clusters, papers["cluster"].to_numpy()) and np.allclose(catalogue.coords[:, 0], papers["x"])
+    assert np.allclose(np.linalg.norm(engine.ranker.vectors, axis=1), 1, atol=1e-4)
+    for topic in catalogue.topics:
+        assert topic["size"] == int((clusters == topic["id"]).sum())
+    assert sum(t["size"] for t in catalogue.topics) + int((clusters == -1).sum()) == n
+    assert catalogue.manifest["counts"]["clusters"] == len(catalogue.topics)
+    for level in catalogue.levels:
+        assert sum(t["size"] for t in level.topics) == sum(t["size"] for t in catalogue.topics)
+
+
+def test_the_same_input_again_changes_nothing(updated: dict, tmp_path: Path) -> None:
+    folder = shutil.copytree(updated["folder"], tmp_path / "demo")
+    before = snapshot(folder)
+    result = update_model_set(UpdateOptions(folder, updated["input"]), log=lambda message: None)
+    assert result.record is None and (result.added, result.replaced, result.unchanged, result.older) == (0, 0, 43, 1)
+    assert snapshot(folder) == before
+
+
+def test_the_updated_bm25_index_is_the_one_built_from_scratch_with_the_builds_average_length(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lib import lexical
+
+    monkeypatch.setattr(lexical, "UPDATE_BLOCK", 7)  # many blocks
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    docs = [list(rng.choice(words, size=int(rng.integers(1, 12)))) for _ in range(50)]
+    index = build_index(docs)
+    new_docs, rows = [["w1", "w2", "brand", "new"], ["w5"], ["fresh", "w1", "w1"], ["w3", "w39", "the"]], np.array([3, 10, 50, 51])
+    written = write_updated_index(index, new_docs, rows, tmp_path)
+    updated = load_index(tmp_path)
+    final = [*docs, [], []]
+    for row, doc in zip(rows.tolist(), new_docs, strict=True):
+        final[row] = doc
+    vocabulary = dict(index.vocabulary)
+    for doc in new_docs:
+        for term in document_terms(doc, None)[0]:
+            vocabulary.setdefault(term, len(vocabulary))
+    df = np.zeros(len(vocabulary), dtype=np.float32)
+    for doc in final:
+        df[[vocabulary[t] for t in set(document_terms(doc, None)[0])]] += 1
+    idf = bm25_idf(len(final), df)
+    expected = np.zeros((len(final), len(vocabulary)), dtype=np.float32)
+    for row, doc in enumerate(final):
+        found, length = document_terms(doc, None)
+        for term, tf in Counter(found).items():
+            expected[row, vocabulary[term]] = (
+                idf[vocabulary[term]] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / index.average_length))
+            )
+    assert (written.n_docs, written.new_terms) == (52, 3) and updated.vocabulary == vocabulary
+    assert np.allclose(updated.columns.toarray(), expected, atol=1e-5) and updated.columns.has_sorted_indices
+    assert np.allclose(updated.row_norms, np.linalg.norm(expected, axis=1), atol=1e-5)
+    scratch = build_index(final)  # idf as a build over the same documents gives it
+    assert np.array_equal(np.asarray(updated.idf), np.asarray(scratch.idf)[[scratch.vocabulary[t] for t in vocabulary]])
+    assert updated.bm25_scores(["brand"]).argmax() == 3
+
+
+def test_the_command_applies_filters_and_says_what_it_did(demo_model_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    folder = shutil.copytree(demo_model_set, tmp_path / "demo")
+    added = new_papers(20)
+    kept = sum(Filters(("cs.",)).category_matches(paper["categories"]) for paper in added)
+    assert 0 < kept < len(added)
+    path = write_jsonl(tmp_path / "new.jsonl", added)
+    assert main(["update", "--model", str(folder), "--input", str(path), "--categories", "cs."]) == 0
+    out = capsys.readouterr().out
+    assert f"{kept} added" in out and f"{len(added) - kept} filtered out" in out
+    record = read_manifest(folder)["updates"][-1]
+    assert record["filters"] == {"categories": ["cs."], "since": None, "until": None} and record["added"] == kept
+    assert main(["update", "--model", str(folder), "--input", str(path), "--since", "2100-01-01"]) == 0
+    assert "nothing to add or replace" in capsys.readouterr().out
+
+
+def test_the_sets_own_filters_apply_unless_overridden() -> None:
+    manifest = {"input": {"filters": {"categories": ["cs.", "math"], "since": "2024-01-01", "until": "2024-12-31", "limit": 500}}}
+    assert set_filters(manifest) == Filters(("cs.", "math"), "2024-01-01", "2024-12-31")
+    assert set_filters(manifest, ("q-bio",), None, "2025-06-30") == Filters(("q-bio",), "2024-01-01", "2025-06-30")
+    assert set_filters({}) == Filters()
+
+
+def test_errors_are_one_line(demo_model_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = write_jsonl(tmp_path / "bad.jsonl", ["{not json", {"id": "1"}])
+    assert main(["update", "--model", str(tmp_path / "missing"), "--input", str(bad)]) == 1
+    assert capsys.readouterr().err.startswith("error: model set 'missing' not found")
+    folder = shutil.copytree(demo_model_set, tmp_path / "demo")
+    before = snapshot(folder)
+    assert main(["update", "--model", str(folder), "--input", str(bad)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("error: no usable papers") and snapshot(folder) == before
+    assert main(["update", "--model", str(folder), "--input", str(tmp_path / "none.jsonl")]) == 1
+    assert "input not found" in capsys.readouterr().err
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "documents": modelset.FULL_TEXT}))
+    assert main(["update", "--model", str(folder), "--input", str(write_jsonl(tmp_path / "ok.jsonl", new_papers(2)))]) == 1
+    assert "full texts" in capsys.readouterr().err
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "updates": {"at": "now"}}))
+    with pytest.raises(ModelSetError, match="'updates' should be an array"):
+        read_manifest(folder)
+
+
+# Run the command with one of lib.modelset's steps replaced by one that marks a file and waits to be killed:
+# write_levels (files half written) or commit (every file written, the swap not yet made).
+HANGING = """
+import sys, time
+from pathlib import Path
+from lib import modelset
+from lib.cli import main
+
+step, marker = sys.argv[1], Path(sys.argv[2])
+original = getattr(modelset, step)
+
+def hang(*args, **kwargs):
+    if step != "commit":
+        original(*args, **kwargs)
+    marker.write_text("waiting")
+    time.sleep(600)
+
+setattr(modelset, step, hang)
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+@pytest.mark.parametrize("step", ["write_levels", "commit"])
+def test_a_killed_update_leaves_the_set_as_it_was(demo_model_set: Path, tmp_path: Path, step: str) -> None:
+    folder = shutil.copytree(demo_model_set, tmp_path / "models" / "demo")
+    path = write_jsonl(tmp_path / "new.jsonl", new_papers(10))
+    before = snapshot(folder)
+    marker = tmp_path / "marker"
+    command = [PYTHON, "-c", HANGING, step, str(marker), "update", "--model", str(folder), "--input", str(path)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while not marker.exists() and process.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the update never reached the step"
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".demo.building-")]  # killed mid-update
+    assert snapshot(folder) == before
+    assert len(load_engine(folder).catalogue) == len(load_papers_frame(demo_model_set / modelset.PAPERS))
+    result = update_model_set(UpdateOptions(folder, path), log=lambda message: None)
+    assert result.added == 10 and sorted(p.name for p in folder.parent.iterdir()) == ["demo"]  # leftovers removed
+
+
+@pytest.fixture(scope="module")
+def indexed_set(demo_model_set: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3,000-paper set scaled from the demo set, with an ANN index (the size threshold lowered for the test)."""
+    from bench import scaling
+
+    out = tmp_path_factory.mktemp("ann") / "indexed"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scaling, "ANN_MIN_PAPERS", 1000)
+        scaling.scale_model_set(demo_model_set, out, 3000, seed=2, log=lambda message: None)
+    return out
+
+
+def test_new_papers_join_the_ann_lists(indexed_set: Path, tmp_path: Path) -> None:
+    folder = shutil.copytree(indexed_set, tmp_path / "indexed")
+    before = load_engine(folder).ranker.ann
+    added = new_papers(20)
+    update_model_set(UpdateOptions(folder, write_jsonl(tmp_path / "new.jsonl", added)), log=lambda message: None)
+    engine = load_engine(folder)
+    ann, n = engine.ranker.ann, len(engine.catalogue)
+    assert n == 3020 and sorted(np.asarray(ann.rows).tolist()) == list(range(n))
+    assert np.array_equal(ann.centroids, before.centroids) and ann.offsets[-1] == n
+    assert np.array_equal(ann.vectors, np.asarray(engine.ranker.vectors)[np.asarray(ann.rows)])
+    for i in range(ann.lists):  # each new row sits in the list of its nearest centroid
+        members = np.asarray(ann.rows[ann.offsets[i] : ann.offsets[i + 1]])
+        new = members[members >= 3000]
+        assert all(np.argmax(ann.centroids @ engine.ranker.vectors[row]) == i for row in new)
+    for paper in added[:5]:
+        assert engine.ranker.search(paper["title"], 5)[0].paper_id == paper["id"]
