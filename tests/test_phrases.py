@@ -107,6 +107,15 @@ def test_a_phrase_query_ranks_the_phrase_above_its_words_apart_and_one_word_quer
     assert similar[a] > similar[b]
 
 
+def test_the_map_and_topics_see_the_words_only_whatever_phrases_keyword_search_holds() -> None:
+    words_only, _, _ = two_papers_index(with_phrases=False)
+    with_phrases, _, _ = two_papers_index(with_phrases=True)
+    assert len(with_phrases.terms) > len(words_only.terms)
+    assert np.allclose(with_phrases.latent_vectors(4, seed=0), words_only.latent_vectors(4, seed=0), atol=1e-5)
+    rows = np.arange(0, words_only.n_docs, 2)
+    assert np.allclose(with_phrases.latent_vectors(4, 0, rows), words_only.latent_vectors(4, 0, rows), atol=1e-5)
+
+
 def test_a_phrase_table_is_plain_json_and_loads_back_equal(tmp_path: Path) -> None:
     table = learn_phrases(small_corpus())
     table.save(tmp_path)
