@@ -1,4 +1,4 @@
-"""The command line: `python -m lib build | update | evaluate | harvest | demo-data`. Errors end with one line and exit code 1."""
+"""The command line: `python -m lib build | update | evaluate | harvest | demo-data | feed`. Errors end with one line and exit code 1."""
 
 from __future__ import annotations
 
@@ -182,7 +182,16 @@ def _add_harvest(commands: argparse._SubParsersAction) -> None:
     )
     harvest.add_argument("--out", required=True, type=Path, help="output JSON-lines file, e.g. data/cs-2025.jsonl")
     harvest.add_argument("--set", dest="set_spec", help="OAI-PMH set: cs, math, q-bio, physics, physics:hep-th, … (default: all of arXiv)")
-    harvest.add_argument("--from", dest="since", type=_date, help="records changed on or after YYYY-MM-DD (OAI datestamp)")
+    start = harvest.add_mutually_exclusive_group()
+    start.add_argument("--from", dest="since", type=_date, help="records changed on or after YYYY-MM-DD (OAI datestamp)")
+    start.add_argument(
+        "--since-model",
+        type=Path,
+        metavar="MODEL",
+        help="for daily runs: start at the newest update_date among this model set's papers (that day again: its records come "
+        "back unchanged), so a harvest then `update --model MODEL` keeps the set current, and a failed run is fetched again "
+        "next time; an earlier complete harvest in --out (or one of another range) is replaced, an interrupted one continued",
+    )
     harvest.add_argument("--until", type=_date, help="records changed on or before YYYY-MM-DD")
     harvest.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help=f"OAI-PMH base URL (default {DEFAULT_ENDPOINT})")
     harvest.add_argument(
@@ -214,6 +223,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     _add_evaluate(commands)
     _add_harvest(commands)
+    _add_feed(commands)
     return top
 
 
@@ -310,8 +320,11 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _run_harvest(args: argparse.Namespace) -> int:
-    from lib.harvest import USER_AGENT, Client, HarvestRequest, harvest
+    from lib.harvest import USER_AGENT, Client, HarvestRequest, harvest, newest_set_date
 
+    if args.since_model is not None:
+        args.since = newest_set_date(args.since_model)
+        log_stderr(f"{args.since_model}: newest paper dated {args.since}; harvesting records changed from that day on")
     if args.delay < 0 or args.retries < 0:
         raise ValueError("--delay and --retries must not be negative")
     if not args.timeout > 0:
@@ -322,11 +335,56 @@ def _run_harvest(args: argparse.Namespace) -> int:
     log = log_stderr
     client = Client(user_agent=agent, delay=args.delay, retries=args.retries, timeout=args.timeout, log=log)
     try:
-        report = harvest(args.out, HarvestRequest(args.endpoint, args.set_spec, args.since, args.until), client, log)
+        request = HarvestRequest(args.endpoint, args.set_spec, args.since, args.until)
+        report = harvest(args.out, request, client, log, renew=args.since_model is not None)
     except KeyboardInterrupt:
         print("interrupted: every completed page is kept; run the same command again to continue", file=sys.stderr)
         return 130
     print(f"{report.records:,} papers in {report.out}")
+    return 0
+
+
+def _add_feed(commands: argparse._SubParsersAction) -> None:
+    feed = commands.add_parser(
+        "feed",
+        help="write an Atom feed of the papers new in a model set, ranked by a saved interest",
+        description="List the papers a model set's last update added (or those dated on or after --since, and those added by "
+        "updates since that day), ranked by an interest file saved from the app's Marked papers page (newest first without "
+        "one), and write them as an Atom 1.0 feed atomically: for a feed reader, cron or e-mail.",
+    )
+    feed.add_argument("--model", required=True, type=Path, help="model set folder, e.g. models/cs-2024")
+    feed.add_argument("--interest", type=Path, help="interest file (JSON) saved from the Marked papers page; none: newest first")
+    feed.add_argument(
+        "--since",
+        type=_date,
+        help="papers dated on or after YYYY-MM-DD or added by an update since (default: the papers of the last update; "
+        "a set never updated: its newest week)",
+    )
+    feed.add_argument("--out", required=True, type=Path, help="feed file to write, e.g. feed.xml (an existing file must be a feed)")
+    feed.add_argument("--limit", type=_positive, default=50, help="papers in the feed at most (default 50)")
+
+
+def _run_feed(args: argparse.Namespace) -> int:
+    from lib.engine import load_engine
+    from lib.feed import atom_feed, check_feed_target, feed_id, write_feed
+    from lib.interests import read_interest
+    from lib.whats_new import BY_WEEK, new_and_ranked, parse_date
+
+    since = parse_date(args.since) if args.since else None
+    check_feed_target(args.out)  # a bad --out or interest ends the run before the set is loaded
+    interest = read_interest(args.interest) if args.interest else None
+    engine = load_engine(args.model)
+    result = new_and_ranked(engine, since, interest, args.limit)
+    if result.new.basis == BY_WEEK:
+        print(f"note: '{engine.name}' was never updated: its newest week is listed; give --since to choose", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    ranked = f", ranked by the interest '{interest.name}'" if result.scores is not None and interest else ", newest first"
+    title = f"What's new in {engine.name}" + (f": {interest.name}" if interest else "")
+    identity = feed_id(engine.name, interest.name if interest else None)
+    data = atom_feed(engine.catalogue, result.rows, title, identity, result.new.description)
+    write_feed(data, args.out)
+    print(f"wrote {len(result.rows):,} of {result.new.description}{ranked} to {args.out}")
     return 0
 
 
@@ -355,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     handlers = {"build": _run_build, "update": _run_update, "demo-data": _run_demo, "evaluate": _run_evaluate, "harvest": _run_harvest}
+    handlers["feed"] = _run_feed
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_printer(warnings.showwarning)

@@ -7,6 +7,13 @@ recorded length (dropping a torn last page) and asks for the recorded token, so 
 in the output exactly once. Ids already written are skipped, which also covers a token that expired
 between runs (the list is asked for again from the start).
 
+Daily runs continue from a model set (`newest_set_date`, the command's `--since-model`): the list starts at the newest
+update_date among the set's papers, so what the set holds, not what an earlier harvest fetched, decides where the next
+one starts, and a harvest whose update failed is simply fetched again. OAI-PMH `from` is inclusive, so that day comes
+again; its records are the set's own (an update counts them unchanged) or newer versions. With `renew`, an earlier
+complete harvest in the output, or one of another range, is replaced rather than refused; an interrupted one of the
+same range is continued.
+
 A misbehaving server cannot keep a harvest running forever or fill its memory: a resumption token
 already used in this list, or several pages in a row without a record not seen before in it, end the
 run (the pages so far are kept and a rerun asks for the last token again); an answer is read in
@@ -21,6 +28,7 @@ import fcntl
 import http.client
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -30,7 +38,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lib.stages import Log, now_iso
@@ -142,6 +150,8 @@ class HarvestState:
     pages: int = 0
     complete_size: int | None = None
     complete: bool = False
+    # the newest datestamp (day) among the records written, for the log and for the next run's messages
+    newest: str | None = None
     started: str = field(default_factory=now_iso)
     updated: str = field(default_factory=now_iso)
     version: int = STATE_VERSION
@@ -303,6 +313,38 @@ def save_state(out: Path, state: HarvestState) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def newest_set_date(model: str | Path, today: str | None = None) -> str:
+    """The newest update_date (YYYY-MM-DD) among a model set's papers that is not after `today` (UTC by default).
+
+    Where a daily harvest for this set starts. Dates later than today (a wrong record) are passed over, or one such
+    record would make every later harvest start in the future and find nothing; values that are not dates are too.
+    Raises HarvestError when the folder is not a readable model set or none of its papers has a date.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from lib.modelset import ModelSetError, papers_file, read_manifest
+
+    model = Path(model)
+    today = today or datetime.now(UTC).date().isoformat()
+    try:
+        manifest = read_manifest(model)
+        with pa.memory_map(str(model / papers_file(manifest)), "r") as source:
+            dates = pa.ipc.open_file(source).read_all().column("update_date")
+            dates = pc.filter(dates, pc.and_(pc.match_substring_regex(dates, r"^\d{4}-\d{2}-\d{2}$"), pc.less_equal(dates, today)))
+            newest = pc.max(dates).as_py()
+    except ModelSetError as exc:
+        raise HarvestError(f"--since-model: {exc}") from exc
+    except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+        raise HarvestError(f"--since-model: cannot read the papers of {model} ({exc}); give --from instead") from exc
+    if not isinstance(newest, str) or not _DAY.fullmatch(newest):
+        raise HarvestError(f"--since-model: no paper of {model} has an update_date up to {today}; give --from instead")
+    return newest
 
 
 def written_ids(out: Path) -> set[str]:
@@ -535,8 +577,19 @@ class HarvestReport:
     resumed: bool
 
 
-def _start(out: Path, request: HarvestRequest, log: Log) -> tuple[HarvestState, set[str], bool]:
+def _start(out: Path, request: HarvestRequest, log: Log, renew: bool = False) -> tuple[HarvestState, set[str], bool]:
     state = load_state(out)
+    if state is not None and renew and (state.complete or state.request != asdict(request)):
+        # A harvest file of an earlier run: its papers are in the set or will be listed again from the set's date.
+        why = "complete" if state.complete and state.request == asdict(request) else f"of {HarvestRequest(**state.request).describe()}"
+        log(f"replacing the earlier harvest in {out} ({why}, {state.records:,} records) with a new one")
+        # The new state first: killed before the truncation, a rerun cuts the file back to its 0 bytes.
+        save_state(out, HarvestState(request=asdict(request)))
+        with open(out, "r+b" if out.exists() else "wb") as handle:
+            handle.truncate(0)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return load_state(out), set(), False  # type: ignore[return-value]
     if state is None:
         if out.exists() and out.stat().st_size > 0:
             raise HarvestError(f"{out} exists and was not written by a harvest (no {state_path(out).name}); choose another --out")
@@ -622,8 +675,12 @@ def _check_moving_on(endpoint: str, token: str, seen: _Seen, state: HarvestState
         )
 
 
-def harvest(out: str | Path, request: HarvestRequest, client: Client | None = None, log: Log = print) -> HarvestReport:
-    """Harvest every record the request lists into `out` (JSON lines), continuing a harvest interrupted earlier."""
+def harvest(out: str | Path, request: HarvestRequest, client: Client | None = None, log: Log = print, renew: bool = False) -> HarvestReport:
+    """Harvest every record the request lists into `out` (JSON lines), continuing a harvest interrupted earlier.
+
+    With `renew` (daily runs), an earlier harvest in `out` that is complete or of another request is replaced by a new
+    one instead of being reported complete or refused; an interrupted harvest of the same request is still continued.
+    """
     out = Path(out)
     if out.name.endswith(".gz"):
         raise HarvestError("the harvest writes plain JSON lines (it appends and resumes); name the output .jsonl")
@@ -634,11 +691,11 @@ def harvest(out: str | Path, request: HarvestRequest, client: Client | None = No
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise HarvestError(f"another harvest is writing {out} right now") from exc
-        return _harvest_locked(out, request, client, log)
+        return _harvest_locked(out, request, client, log, renew)
 
 
-def _harvest_locked(out: Path, request: HarvestRequest, client: Client, log: Log) -> HarvestReport:
-    state, ids, resumed = _start(out, request, log)
+def _harvest_locked(out: Path, request: HarvestRequest, client: Client, log: Log, renew: bool = False) -> HarvestReport:
+    state, ids, resumed = _start(out, request, log, renew)
     if state.complete:
         log(f"{out} is already complete: {state.records:,} records ({request.describe()})")
         return HarvestReport(out, state.records, state.deleted, state.duplicates, state.pages, state.complete_size, resumed)
@@ -668,6 +725,7 @@ def _harvest_locked(out: Path, request: HarvestRequest, client: Client, log: Log
                 os.fsync(handle.fileno())
         state.output_bytes = out.stat().st_size
         state.records += len(fresh)
+        state.newest = max([state.newest or "", *(paper["update_date"] for paper in fresh)]) or None
         state.deleted += page.deleted
         state.pages += 1
         state.complete_size = page.complete_size if page.complete_size is not None else state.complete_size
@@ -681,5 +739,6 @@ def _harvest_locked(out: Path, request: HarvestRequest, client: Client, log: Log
         params = {"verb": "ListRecords", "resumptionToken": page.token}
     if state.records == 0:
         log(f"no records match {request.describe()}")
-    log(f"done: {state.records:,} papers in {out}")
+    newest = f" (newest datestamp {state.newest})" if state.newest else ""
+    log(f"done: {state.records:,} papers in {out}{newest}")
     return HarvestReport(out, state.records, state.deleted, state.duplicates, state.pages, state.complete_size, resumed)

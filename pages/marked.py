@@ -5,8 +5,7 @@ import streamlit as st
 import pages.cache as cache
 import pages.url as url
 from lib.text import markdown_literal, markdown_with_math
-from lib.urlstate import parse_ids
-from pages.marks import MARK_LABELS, marks, set_mark
+from pages.marks import MARK_LABELS, interest_files, marked_lists, marks, marks_from_link, set_mark
 from pages.picker import choose_engine
 from pages.widgets import hit_list
 
@@ -14,17 +13,11 @@ st.title("More like these")
 engine = choose_engine()
 if engine is not None:
     marked = marks(engine)
-    ignored = []
     # One comma-joined value per kind (`more=id1,id2`); the older repeated form (`more=id1&more=id2`) reads too.
-    for url_key, mark in (("more", 1), ("less", -1)):
-        found, unknown = parse_ids(url.values(url_key), lambda paper_id: engine.catalogue.row_of(paper_id) is not None)
-        ignored.extend(unknown)
-        for paper_id in found:
-            marked.setdefault(paper_id, mark)
+    ignored = marks_from_link(engine)
     if ignored:
         st.warning(f"{len(ignored):,} paper(s) in the link are not in this model set and were left out: {url.listed(ignored)}.")
-    more = [paper_id for paper_id, mark in marked.items() if mark == 1]
-    less = [paper_id for paper_id, mark in marked.items() if mark == -1]
+    more, less = marked_lists(engine)
     # A link too long to open again would lose the whole view: such marks stay in this session only, and the page says so.
     too_long = url.problem(more=more, less=less)
     url.write(more=None if too_long else more, less=None if too_long else less)
@@ -33,6 +26,8 @@ if engine is not None:
             f"Too many marked papers to keep in the link: {too_long}. They stay marked in this browser tab, "
             "but a copied link will not hold them."
         )
+    # Saved to a file (and restored from one) here, so marks outlive the session and rank new papers (What's new, `lib feed`).
+    interest_files(engine)
     if not marked:
         st.info(
             "Mark papers as **more like** or **less like** on the search, topic, map and paper pages: "

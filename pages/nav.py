@@ -48,8 +48,9 @@ SEARCH = AppPage("pages/search.py", "Search", ":material/search:")
 MAP = AppPage("pages/map.py", "Topic map", ":material/scatter_plot:", "map")
 TOPICS = AppPage("pages/topics.py", "Topics", ":material/category:", "topics")
 MARKED = AppPage("pages/marked.py", "Marked papers", ":material/bookmarks:", "marked")
+WHATS_NEW = AppPage("pages/whats_new.py", "What's new", ":material/new_releases:", "whats-new")
 PAPER = AppPage("pages/paper.py", "Paper", ":material/article:", "paper", hidden=True)
-PAGES = (SEARCH, MAP, TOPICS, MARKED, PAPER)
+PAGES = (SEARCH, MAP, TOPICS, MARKED, WHATS_NEW, PAPER)
 
 
 def params(engine: Engine, **values: object) -> dict[str, str]:

@@ -4,6 +4,12 @@ The URL's `model` names the set (none: the default, the first set that is not br
 inside a session, as Streamlit's sidebar navigation makes (it drops the query string), shows the set the session
 showed last, so moving between pages keeps the chosen set; a copied link opens in a new session, where it names its
 set or gets the default.
+
+Each page run lists the sets once and loads the chosen one once (pages/cache.py `engine_for`): the page works with
+that one engine to its end, so it never mixes two versions of a set that an update swaps in meanwhile, and the next
+run shows the new version. The chosen set is described (papers, date) by the engine's own manifest, not the listing,
+so the sidebar counts the papers the page searches. A set listed as broken is listed again before it is shown broken:
+a listing that read a set's manifest before a swap and its files after sees sizes that do not match.
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ import streamlit as st
 
 import pages.cache as cache
 import pages.url as url
-from lib.engine import Engine
-from lib.modelset import ModelSetError, list_model_sets
+from lib.engine import Engine, manifest_version
+from lib.modelset import FULL_TEXT, ModelSetError, ModelSetInfo, list_model_sets
 from lib.settings import current_settings
 from lib.text import markdown_literal
 
@@ -25,6 +31,9 @@ BUILD_HINT = (
 PICKER_KEY = "model_set"
 # The set this session showed last: a page opened without `model` (sidebar navigation) shows it again.
 SHOWN_KEY = "model_set_shown"
+# Listings taken when a set looks broken: a swap is one rename, so a listing that straddled one is followed by one
+# that does not (a set that stays broken costs one more listing, a few milliseconds).
+LISTINGS = 2
 
 
 def models_dir() -> Path:
@@ -39,12 +48,30 @@ def _picked(default: str) -> None:
     url.write(model=name if name != default else None)
 
 
+def _listing() -> list[ModelSetInfo]:
+    """The model sets under models_dir; a set listed broken is listed again (LISTINGS in all) before it counts so."""
+    sets = list_model_sets(models_dir())
+    for _ in range(LISTINGS - 1):
+        if not any(info.error for info in sets):
+            break
+        again = {info.name: info for info in list_model_sets(models_dir())}
+        sets = [again[info.name] if info.error and info.name in again else info for info in sets]
+    return sets
+
+
+def _label(name: str, papers: int | None, created_at: str | None, synthetic: bool, full_text: bool) -> str:
+    """A set as the picker shows it: name, kind, papers, date of its last build or update, demo badge."""
+    badge = " · synthetic demo data" if synthetic else ""
+    kind = " · full text" if full_text else ""
+    return f"{name}{kind} · {papers or 0:,} papers · built {(created_at or '')[:10]}{badge}"
+
+
 def choose_engine() -> Engine | None:
     """Sidebar picker of model sets; returns the loaded engine or None after explaining why not."""
     dropped = url.dropped_link()
     if dropped:
         st.warning(dropped)
-    sets = list_model_sets(models_dir())
+    sets = _listing()
     if not sets:
         st.info(f"No model set found under {markdown_literal(str(models_dir()), inline=True)}. Build one:")
         st.code(BUILD_HINT, language="bash")
@@ -56,30 +83,36 @@ def choose_engine() -> Engine | None:
     if in_link and in_link not in names:
         st.sidebar.warning("The model set named in the link is not here; showing another.")
     # The URL decides; a keyed picker keeps its identity across runs, and a pick goes to the URL before the rerun.
-    st.session_state[PICKER_KEY] = wanted if wanted in names else default
+    chosen = wanted if wanted in names else default
+    st.session_state[PICKER_KEY] = chosen
+    info = sets[names.index(chosen)]
+    # Loaded before the picker is drawn, so that the picker describes the version this run shows.
+    engine, problem = None, info.error
+    if not problem:
+        try:
+            engine = cache.engine_for(str(info.path), manifest_version(info.path))
+        except ModelSetError as exc:
+            problem = str(exc)
 
     def describe(name: str) -> str:
-        info = sets[names.index(name)]
-        if info.error:
+        if engine is not None and name == chosen:
+            manifest = engine.catalogue.manifest
+            synthetic, full_text = manifest.get("synthetic") is True, manifest.get("documents") == FULL_TEXT
+            return _label(name, len(engine.catalogue), engine.catalogue.created_at, synthetic, full_text)
+        listed = sets[names.index(name)]
+        if listed.error:
             return f"{name} · broken"
-        badge = " · synthetic demo data" if info.synthetic else ""
-        kind = " · full text" if info.full_text else ""
-        return f"{name}{kind} · {info.papers or 0:,} papers · built {(info.created_at or '')[:10]}{badge}"
+        return _label(name, listed.papers, listed.created_at, listed.synthetic, listed.full_text)
 
     name = st.sidebar.selectbox("Model set", names, format_func=describe, key=PICKER_KEY, on_change=_picked, args=(default,))
     st.session_state[SHOWN_KEY] = name
     url.write(model=name if (name != default or in_link) else None)
-    info = sets[names.index(name)]
-    if info.synthetic:
+    synthetic = engine.catalogue.manifest.get("synthetic") is True if engine is not None else info.synthetic
+    if synthetic:
         st.sidebar.warning("Synthetic demo data: for trying the app, not for research.")
     # Set names and messages (which quote names and paths) are shown as typed, never as Markdown.
-    if info.error:
-        st.error(markdown_literal(info.error))
-        return None
-    try:
-        engine = cache.loaded_engine(str(info.path), info.created_at)
-    except ModelSetError as exc:
-        st.error(markdown_literal(str(exc)))
+    if problem or engine is None:
+        st.error(markdown_literal(problem or ""))
         return None
     for message in engine.catalogue.warnings:
         st.warning(markdown_literal(message))

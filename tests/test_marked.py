@@ -104,7 +104,7 @@ def test_mark_on_the_search_page_then_rank_on_the_marked_page(demo_model_set, mo
     expected = engine.ranker.similar([first[0].paper_id], 20, negative=[first[1].paper_id])
     cards = [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
     assert len(cards) == 20
-    assert [b.proto.label for b in app.get("download_button")] == ["CSV", "BibTeX"]
+    assert [b.proto.label for b in app.get("download_button")] == ["Save as interest", "CSV", "BibTeX"]
     assert any("main words" in m.value for m in app.markdown)
     assert expected[0].paper_id != first[0].paper_id
 

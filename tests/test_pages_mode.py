@@ -66,7 +66,7 @@ def test_streamlit_still_turns_its_pages_folder_mode_on_for_this_app() -> None:
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
 def test_each_page_leaves_the_mode_before_importing_the_model_code(entry: str) -> None:
-    assert len(ENTRY_POINTS) == 6
+    assert len(ENTRY_POINTS) == 7  # app.py and the six pages of pages/nav.py
     """The first page a fresh server runs reruns through app.py at once, so its Plotly warm-up is not held up by imports."""
     result = subprocess.run([PYTHON, "-c", AS_A_PAGE, entry], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
