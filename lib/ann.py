@@ -128,6 +128,54 @@ def with_rows(index: IvfIndex, vectors: np.ndarray, rows: np.ndarray) -> IvfInde
     return IvfIndex(index.centroids, offsets, order.astype(np.int32), np.asarray(vectors[order], dtype=np.float32), index.probes)
 
 
+def _list_layout(index: IvfIndex, n_papers: int, rows: np.ndarray, row_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """with_rows' lists: (kept, assigned, offsets): which stored entries stay, each changed row's list, the new bounds."""
+    changed = np.zeros(n_papers, dtype=bool)
+    changed[rows] = True
+    kept = ~changed[np.asarray(index.rows, dtype=np.int64)]
+    assigned = np.empty(len(rows), dtype=np.int64)
+    for start in range(0, len(rows), ASSIGN_CHUNK):
+        block = np.asarray(row_vectors[start : start + ASSIGN_CHUNK], dtype=np.float32)
+        assigned[start : start + len(block)] = np.argmax(block @ index.centroids.T, axis=1)
+    list_of = np.repeat(np.arange(index.lists, dtype=np.int64), np.diff(index.offsets))
+    sizes = np.bincount(list_of[kept], minlength=index.lists) + np.bincount(assigned, minlength=index.lists)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return kept, assigned, offsets
+
+
+def write_with_rows(index: IvfIndex, n_papers: int, rows: np.ndarray, row_vectors: np.ndarray, folder: Path) -> dict:
+    """Write to `folder` the index `with_rows` gives (the same four arrays), without a copy of every vector in memory:
+    `rows` are the papers added or whose vector changed (sorted, distinct; n_papers in all), row_vectors[i] the vector
+    of rows[i]. Each list is written in turn: its stored vectors that stay, read from the index's memory-mapped copy,
+    then its new ones. Return what the manifest records about the index."""
+    rows = np.asarray(rows, dtype=np.int64)
+    row_vectors = np.asarray(row_vectors, dtype=np.float32)
+    if len(rows) and np.any(np.diff(rows) <= 0):
+        raise ValueError("rows must be sorted and distinct")
+    kept, assigned, offsets = _list_layout(index, n_papers, rows, row_vectors)
+    order = np.argsort(assigned, kind="stable")
+    new_bounds = np.searchsorted(assigned[order], np.arange(index.lists + 1))
+    out_rows = np.empty(int(offsets[-1]), dtype=np.int32)
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+    with open(folder / ANN["vectors"], "wb") as handle:  # written in order: no output pages kept mapped
+        np.lib.format.write_array_header_1_0(handle, {**header, "shape": (int(offsets[-1]), index.centroids.shape[1])})
+        for i in range(index.lists):
+            start, end, at = int(index.offsets[i]), int(index.offsets[i + 1]), int(offsets[i])
+            stays = kept[start:end]
+            old_rows, old_vectors = np.asarray(index.rows[start:end]), np.asarray(index.vectors[start:end], dtype=np.float32)
+            if not stays.all():
+                old_rows, old_vectors = old_rows[stays], old_vectors[stays]
+            mine = order[new_bounds[i] : new_bounds[i + 1]]
+            out_rows[at : at + len(old_rows)] = old_rows
+            out_rows[at + len(old_rows) : at + len(old_rows) + len(mine)] = rows[mine]
+            handle.write(np.ascontiguousarray(old_vectors).tobytes())
+            handle.write(np.ascontiguousarray(row_vectors[mine]).tobytes())
+    np.save(folder / ANN["centroids"], np.asarray(index.centroids, dtype=np.float32))
+    np.save(folder / ANN["offsets"], offsets)
+    np.save(folder / ANN["rows"], out_rows)
+    return {"method": "inverted file (k-means lists), exact cosine within visited lists", "lists": index.lists}
+
+
 def recall_at(exact: list[np.ndarray], approximate: list[np.ndarray]) -> float:
     """Mean share of each exact top list that the approximate list also holds."""
     shares = [len(set(a.tolist()) & set(e.tolist())) / len(e) for e, a in zip(exact, approximate, strict=True) if len(e)]

@@ -265,8 +265,8 @@ def write_updated_index(index: LexicalIndex, documents: Sequence[Sequence[str]],
     idf times a factor of its document alone. The average document length stays the build's: the stored weights do
     not keep each document's length, so they cannot be recomputed for a new average, and a few new documents move it
     little (see lib/update.py). The result equals an index built from scratch over the same documents with that
-    average. Columns are copied a block of UPDATE_BLOCK weights at a time into memory-mapped outputs, so memory
-    stays near the new documents' size, not the index's.
+    average. Columns are copied a block of UPDATE_BLOCK weights at a time and written in order (nothing is mapped for
+    writing), so memory stays near the new documents' size, not the index's.
     """
     rows = np.asarray(rows, dtype=np.int64)
     old_docs, old_terms = index.columns.shape
@@ -312,25 +312,36 @@ def write_updated_index(index: LexicalIndex, documents: Sequence[Sequence[str]],
     for i in np.flatnonzero(known & (new_rows < old_docs)).tolist():
         start, end = indptr[new_cols[i]], indptr[new_cols[i] + 1]
         inserts[i] = start + int(np.searchsorted(indices[start:end], new_rows[i]))
-    new_positions = inserts - np.searchsorted(drops, inserts) + np.arange(len(inserts))
     total = len(indices) - len(drops) + len(inserts)
-    out_data = np.lib.format.open_memmap(folder / BM25_COLUMNS["data"], mode="w+", dtype=np.float32, shape=(total,))
-    out_indices = np.lib.format.open_memmap(folder / BM25_COLUMNS["indices"], mode="w+", dtype=np.int32, shape=(total,))
-    out_data[new_positions], out_indices[new_positions] = weights, new_rows
-    squares = np.bincount(new_rows, weights=np.square(weights, dtype=np.float64), minlength=n_docs)
-    for start in range(0, len(indices), UPDATE_BLOCK):
-        positions = np.arange(start, min(start + UPDATE_BLOCK, len(indices)), dtype=np.int64)
-        block_rows = np.asarray(indices[positions[0] : positions[-1] + 1], dtype=np.int64)
-        kept = ~replaced[block_rows]
-        positions, block_rows = positions[kept], block_rows[kept]
-        scaled = np.asarray(data[start : start + UPDATE_BLOCK], dtype=np.float32)[kept]
-        scaled *= ratio[np.searchsorted(indptr, positions, side="right") - 1]
-        target = positions - np.searchsorted(drops, positions) + np.searchsorted(inserts, positions, side="right")
-        out_data[target], out_indices[target] = scaled, block_rows
-        squares += np.bincount(block_rows, weights=np.square(scaled, dtype=np.float64), minlength=n_docs)
-    out_data.flush()
-    out_indices.flush()
-    del out_data, out_indices
+    squares = np.zeros(n_docs, dtype=np.float64)
+    header = {"fortran_order": False, "shape": (total,)}
+    with open(folder / BM25_COLUMNS["data"], "wb") as out_data, open(folder / BM25_COLUMNS["indices"], "wb") as out_indices:
+        np.lib.format.write_array_header_1_0(out_data, {**header, "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32))})
+        np.lib.format.write_array_header_1_0(out_indices, {**header, "descr": np.lib.format.dtype_to_descr(np.dtype(np.int32))})
+        # Written in order, a block of stored weights at a time: the block's weights scaled by their column's idf ratio,
+        # the new weights that go before its positions inserted, the replaced documents' weights dropped.
+        for start in [*range(0, len(indices), UPDATE_BLOCK), len(indices)]:
+            end = min(start + UPDATE_BLOCK, len(indices))
+            first, last = np.searchsorted(inserts, [start, end if end < len(indices) else len(indices) + 1])
+            block_rows = np.asarray(indices[start:end], dtype=np.int64)
+            scaled = np.asarray(data[start:end], dtype=np.float32)
+            if end > start:
+                columns = np.searchsorted(indptr, [start, end - 1], side="right") - 1
+                bounds = np.clip(indptr[columns[0] : columns[1] + 2], start, end)
+                scaled = scaled * np.repeat(ratio[columns[0] : columns[1] + 1], np.diff(bounds))
+            keep = ~replaced[block_rows] if len(drops) else None
+            if last > first:
+                at = inserts[first:last] - start
+                block_rows = np.insert(block_rows, at, new_rows[first:last])
+                scaled = np.insert(scaled, at, weights[first:last].astype(np.float32))
+                keep = None if keep is None else np.insert(keep, at, True)
+            if keep is not None:
+                block_rows, scaled = block_rows[keep], scaled[keep]
+            out_data.write(scaled.astype(np.float32, copy=False).tobytes())
+            out_indices.write(block_rows.astype(np.int32).tobytes())
+            squares += np.bincount(block_rows, weights=np.square(scaled, dtype=np.float64), minlength=n_docs)
+            if end >= len(indices):
+                break
     new_indptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(counts, out=new_indptr[1:])
     np.save(folder / BM25_COLUMNS["indptr"], new_indptr)

@@ -508,12 +508,17 @@ def build_manifest(record: BuildRecord) -> dict:
     }
 
 
-def write_manifest(folder: Path, manifest: dict) -> dict:
-    """Add format version, checksums of every other file and versions, then write manifest.json."""
+def write_manifest(folder: Path, manifest: dict, known: dict[str, str] | None = None) -> dict:
+    """Add format version, checksums of every other file and versions, then write manifest.json.
+
+    `known` gives the sha256 of files the caller need not have hashed again: files it hashed as it wrote them, and
+    hard links to files of a set it verified (the same inode, so the same bytes); every other file is hashed here.
+    """
+    known = known or {}
     files = {}
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.name != MANIFEST:
-            files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+            files[path.name] = {"bytes": path.stat().st_size, "sha256": known.get(path.name) or sha256_file(path)}
     full = {"format_version": FORMAT_VERSION, "created_at": now_iso(), "versions": library_versions(), **manifest, "files": files}
     (folder / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     large = [name for name, entry in files.items() if entry["bytes"] >= STAMP_MIN_BYTES and name not in ALWAYS_HASHED]
@@ -717,6 +722,37 @@ def remember_verified(folder: Path, names: list[str], manifest_sha: str | None =
         pass
 
 
+def file_identities(folder: Path) -> dict[str, list[int]]:
+    """The identity and link count of each large file of a set being staged, taken before `commit` (see remember_committed)."""
+    found = {}
+    for path in folder.iterdir():
+        info = path.stat()
+        if path.is_file() and path.name not in ALWAYS_HASHED and info.st_size >= STAMP_MIN_BYTES:
+            found[path.name] = [*_identity(path), info.st_nlink]
+    return found
+
+
+def remember_committed(folder: Path, staged_identities: dict[str, list[int]]) -> None:
+    """Stamp the large files of a set just committed from staging, whose checksums write_manifest recorded.
+
+    write_manifest stamps them in the staging folder, but a file hard-linked from the set it replaces changes its ctime
+    when `commit` removes the old set's link (its link count drops), and its stamp no longer matches: the next load
+    would hash it again. So after the commit each file is stamped again if it is still the file staged (same device,
+    inode, size and mtime) and its ctime is unchanged or its link count has dropped (what removing the old link does).
+    """
+    names = []
+    for name, before in staged_identities.items():
+        try:
+            info = (folder / name).stat()
+        except OSError:
+            continue
+        now = _identity(folder / name)
+        if now[:4] == before[:4] and (now[4] == before[4] or info.st_nlink < before[5]):
+            names.append(name)
+    if names:
+        remember_verified(folder, names)
+
+
 def verify(folder: Path, manifest: dict | None = None, checksums: bool = True) -> dict:
     """Check format version, file list and every file's size and sha256 (unless checksums=False); return the manifest.
 
@@ -774,6 +810,231 @@ def write_papers(papers: object, path: Path) -> None:
     table = papers_table(papers)
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table, max_chunksize=max(1, table.num_rows))
+
+
+# Bytes copied at a time when a file is written from another one (write_array_spliced, write_papers_spliced).
+COPY_BLOCK = 8 << 20
+
+
+class _HashingWriter:
+    """A file being written start to end, hashed as it goes: write(bytes) and copy(fd, position, length) from another file."""
+
+    def __init__(self, handle: object) -> None:
+        self.handle, self.digest, self.position = handle, hashlib.sha256(), 0
+        self.block = bytearray(COPY_BLOCK)
+
+    def write(self, data: object) -> int:
+        view = memoryview(data).cast("B")
+        self.handle.write(view)
+        self.digest.update(view)
+        self.position += len(view)
+        return len(view)
+
+    def copy(self, fd: int, position: int, length: int) -> None:
+        """Copy bytes of another file through one reused block (read with pread: its pages are not mapped here)."""
+        view = memoryview(self.block)
+        while length > 0:
+            got = os.preadv(fd, [view[: min(length, len(view))]], position)
+            if got <= 0:
+                raise OSError(f"unexpected end of file at {position:,} while copying")
+            self.write(view[:got])
+            position, length = position + got, length - got
+
+
+def write_array_spliced(folder: Path, name: str, source: Path, rows: object, new: object) -> str:
+    """Write array file `name` into a set being staged: the .npy at `source` with row rows[i] replaced by new[i] for
+    i < len(rows) and new[len(rows):] appended; return its sha256.
+
+    The old rows are copied from the file a block at a time (never mapped or loaded), so memory stays near the new
+    rows' size at any number of papers. `rows` must be sorted and below the source's row count.
+    """
+    import numpy as np
+
+    if name not in ALL_FILES or not name.endswith(".npy"):
+        raise ValueError(f"{name!r} is not an array file of a model set (lib/setfiles.py lists them)")
+    rows = np.asarray(rows, dtype=np.int64)
+    with open(source, "rb") as old:
+        version = np.lib.format.read_magic(old)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"{source} is a .npy file of version {version}, which cannot be spliced")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(old)
+        start = old.tell()
+        new = np.ascontiguousarray(new, dtype=dtype)
+        if fortran or dtype.hasobject or new.shape[1:] != tuple(shape[1:]) or len(new) < len(rows):
+            raise ValueError(f"{source} cannot be spliced with rows of shape {new.shape} and dtype {new.dtype}")
+        if len(rows) and (np.any(np.diff(rows) <= 0) or rows[0] < 0 or rows[-1] >= shape[0]):
+            raise ValueError("replaced rows must be sorted, distinct and within the array")
+        row_bytes = int(dtype.itemsize * np.prod(shape[1:], dtype=np.int64))
+        with open(folder / name, "wb") as handle:
+            out = _HashingWriter(handle)
+            header = {
+                "descr": np.lib.format.dtype_to_descr(dtype),
+                "fortran_order": False,
+                "shape": (shape[0] + len(new) - len(rows), *shape[1:]),
+            }
+            try:  # as np.save writes it: version 1.0 unless the header needs 2.0
+                np.lib.format.write_array_header_1_0(out, header)
+            except ValueError:
+                np.lib.format.write_array_header_2_0(out, header)
+            done = 0
+            for i, row in enumerate(rows.tolist()):
+                out.copy(old.fileno(), start + done * row_bytes, (row - done) * row_bytes)
+                out.write(new[i].tobytes())
+                done = row + 1
+            out.copy(old.fileno(), start + done * row_bytes, (shape[0] - done) * row_bytes)
+            out.write(new[len(rows) :].tobytes())
+    return out.digest.hexdigest()
+
+
+class _SplicingSink:
+    """The sink of an Arrow IPC writer that writes real bytes in place of placeholder buffers (see write_papers_spliced)."""
+
+    closed = False
+
+    def __init__(self, out: _HashingWriter, fd: int, placeholders: dict[int, tuple[int, list]]) -> None:
+        self.out, self.fd, self.placeholders, self.filled = out, fd, placeholders, set()
+        self.ranges = [(address, address + size) for address, (size, _) in placeholders.items()]
+
+    def write(self, data: object) -> int:
+        import pyarrow as pa
+
+        if isinstance(data, pa.Buffer):
+            address, size = data.address, data.size
+            if address in self.placeholders and size == self.placeholders[address][0] and address not in self.filled:
+                for segment in self.placeholders[address][1]:
+                    if isinstance(segment, tuple):
+                        self.out.copy(self.fd, *segment)
+                    else:
+                        self.out.write(segment)
+                self.filled.add(address)
+                return size
+            if any(start < address + size and address < end for start, end in self.ranges):
+                raise _SpliceUnsupported("the Arrow writer wrote part of a placeholder buffer")
+        return self.out.write(data)
+
+    def tell(self) -> int:
+        return self.out.position
+
+    def flush(self) -> None:
+        self.out.handle.flush()
+
+    def close(self) -> None:
+        self.closed = True
+
+    def writable(self) -> bool:
+        return True
+
+
+class _SpliceUnsupported(Exception):
+    """write_papers_spliced cannot stream this table; the caller writes it whole instead."""
+
+
+def write_papers_spliced(source: Path, path: Path, rows: object, updates: object, columns: dict) -> str:
+    """Write the papers table at `path` as `write_papers` would write the table of `source` (a papers.arrow of one
+    record batch) with row rows[i] taking updates' row i: rows below the source's row count replace those rows (sorted,
+    first), the others are appended in order. `columns` gives whole new columns (every row: x, y, cluster, placed); a
+    column of `columns` the source has not is added. Return the file's sha256.
+
+    Memory stays near the new rows' size: the string columns' bytes are copied from the source file a block at a
+    time into the one record batch (pyarrow writes the batch's layout and small buffers; each string column's data
+    buffer is a placeholder of untouched anonymous memory that the sink replaces by the source's bytes and the new
+    rows'). Where that cannot be done (a string column with nulls, a writer that does not hand the placeholder
+    through), the table is built in memory and written by `write_papers`: the same file, at a rebuild's memory.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    rows = np.asarray(rows, dtype=np.int64)
+    source_map = pa.memory_map(str(source), "r")
+    source_map.seek(0)
+    base = source_map.read_buffer(8).address
+    reader = pa.ipc.open_file(source_map)
+    old = reader.get_batch(0) if reader.num_record_batches == 1 else None
+    updates = papers_table(updates)
+    try:
+        if old is None:
+            raise _SpliceUnsupported("the source has more than one record batch")
+        return _write_spliced(source, path, old, base, rows, updates, columns)
+    except _SpliceUnsupported:
+        table = papers_table(reader.read_all())
+        n_old = table.num_rows
+        for name in updates.schema.names:
+            if name not in table.schema.names:
+                table = table.append_column(name, pa.array(np.asarray(columns[name])[:n_old]))
+        table = table.select(updates.schema.names).cast(updates.schema)
+        order = np.arange(n_old + int((rows >= n_old).sum()), dtype=np.int64)
+        order[rows] = n_old + np.arange(len(rows))
+        whole = pa.concat_tables([table, updates]).take(pa.array(order))
+        for name, values in columns.items():
+            index = whole.schema.get_field_index(name)
+            whole = whole.set_column(index, whole.schema.field(name), pa.array(np.asarray(values), type=whole.schema.field(name).type))
+        write_papers(whole, path)
+        return sha256_file(path)
+
+
+def _write_spliced(source: Path, path: Path, old: object, base: int, rows: object, updates: object, columns: dict) -> str:
+    import mmap
+
+    import numpy as np
+    import pyarrow as pa
+
+    n_old = old.num_rows
+    replaced = rows[rows < n_old]
+    appended = len(rows) - len(replaced)
+    if not np.array_equal(rows[len(replaced) :], np.arange(n_old, n_old + appended)) or np.any(np.diff(replaced) <= 0):
+        raise ValueError("replaced rows must come first, sorted, and appended rows follow the source's in order")
+    n = n_old + appended
+    arrays, placeholders, keep = [], {}, []
+    for column_field in updates.schema:
+        name, kind = column_field.name, column_field.type
+        if name in columns:
+            arrays.append(pa.array(np.asarray(columns[name]), type=kind))
+            continue
+        if name not in old.schema.names:
+            raise _SpliceUnsupported(f"column {name} is neither in the source nor given whole")
+        old_column, new_column = old.column(name), updates.column(name).combine_chunks()
+        if kind != pa.large_string() or old_column.type != kind or old_column.null_count or new_column.null_count:
+            order = np.arange(n, dtype=np.int64)
+            order[rows] = n_old + np.arange(len(rows))
+            arrays.append(pa.concat_arrays([old_column, new_column.cast(old_column.type)]).take(pa.array(order)).cast(kind))
+            continue
+        old_buffers, new_buffers = old_column.buffers(), new_column.buffers()
+        old_offsets = np.frombuffer(old_buffers[1], dtype=np.int64)[old_column.offset : old_column.offset + n_old + 1]
+        new_offsets = np.frombuffer(new_buffers[1], dtype=np.int64)[new_column.offset : new_column.offset + len(rows) + 1]
+        new_data = new_buffers[2] if new_buffers[2] is not None else pa.py_buffer(b"")
+        lengths = np.concatenate([np.diff(old_offsets), np.diff(new_offsets)[len(replaced) :]])
+        lengths[replaced] = np.diff(new_offsets)[: len(replaced)]
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        size = int(offsets[-1])
+        data_at = old_buffers[2].address - base if old_buffers[2] is not None else 0
+        segments, done = [], 0
+        for i, row in enumerate(replaced.tolist()):
+            if old_offsets[row] > old_offsets[done]:
+                segments.append((data_at + int(old_offsets[done]), int(old_offsets[row] - old_offsets[done])))
+            segments.append(new_data[int(new_offsets[i]) : int(new_offsets[i + 1])])
+            done = row + 1
+        if old_offsets[n_old] > old_offsets[done]:
+            segments.append((data_at + int(old_offsets[done]), int(old_offsets[n_old] - old_offsets[done])))
+        segments.append(new_data[int(new_offsets[len(replaced)]) : int(new_offsets[-1])])
+        if size == 0:
+            arrays.append(pa.array([""] * n, type=kind))
+            continue
+        placeholder = mmap.mmap(-1, size)  # anonymous and never touched: no memory is used for it
+        keep.append(placeholder)
+        data = pa.py_buffer(placeholder)
+        placeholders[data.address] = (size, segments)
+        arrays.append(pa.Array.from_buffers(kind, n, [None, pa.py_buffer(offsets), data], null_count=0))
+    batch = pa.RecordBatch.from_arrays(arrays, schema=updates.schema)
+    with open(source, "rb") as old_file, open(path, "wb") as handle:
+        out = _HashingWriter(handle)
+        sink = _SplicingSink(out, old_file.fileno(), placeholders)
+        with pa.ipc.new_file(pa.PythonFile(sink, mode="w"), batch.schema) as writer:
+            writer.write_batch(batch)
+        if sink.filled != set(placeholders):
+            raise _SpliceUnsupported("the Arrow writer did not hand every placeholder buffer through")
+    return out.digest.hexdigest()
 
 
 def load_papers_frame(path: Path) -> object:

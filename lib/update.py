@@ -40,12 +40,21 @@ New and re-embedded papers get:
                          0.989 with it kept; an added paper's title finds it first 100% of the time against 99.0%;
                          5,258 terms were new. Average length moved from 130.41 to 131.04 words.
     ANN lists            where the set has an index: the same centroids, each new vector in its nearest list
-                         (lib/ann.py `with_rows`).
+                         (lib/ann.py `with_rows`, written by `write_with_rows`).
 
 The manifest gets one "updates" record per update (when, the input's path, size and sha256, the filters, what was
 read, added, replaced, unchanged, older, skipped and filtered, and the share of papers now placed rather than trained),
 and the papers table a `placed` column: true for papers whose vector and place an update inferred. Files an update
-does not change (the Doc2Vec model's) are hard links to the old set's (copies where links cannot be made).
+does not change (the Doc2Vec model's) are hard links to the old set's (copies where links cannot be made); their
+checksums are the old manifest's (the same inode), and every file is stamped as verified after the swap, so the next
+load hashes only the manifest. What changes is streamed from the old files, never loaded whole: vectors.npy and the
+papers table (one record batch, as a build writes it) are copied a block at a time with the new rows spliced in and
+hashed as written (lib/modelset.py `write_array_spliced`, `write_papers_spliced`), the BM25 columns a block at a time
+(lib/lexical.py), the ANN lists list by list (lib/ann.py `write_with_rows`). Adding 1,000 papers to a 1,000,000-paper
+set: bench/benchmark_update.py, docs/BENCHMARKS.md.
+
+When more than UPDATE_REBUILD_SHARE of the set is placed rather than trained, the update logs a line recommending a
+rebuild, with the command: a build reads one input, so it is given the union of the build's and every update's input.
 Sets built from a corpus file of full texts are refused: an input of abstracts would give their papers documents of
 another kind.
 """
@@ -80,6 +89,14 @@ DOCUMENT = ("title", "abstract")
 PLACED = "placed"
 # Scores computed at a time by the exact neighbour scan (papers x new papers): 64 MB of float32.
 SCAN_SCORES = 1 << 24
+# Above this share of papers placed rather than trained, `update` recommends a rebuild. What placing leaves out: the
+# topics (their number, members, keywords and labels) and the map's layout were fitted without the placed papers, so a
+# field that grows through updates gets no topic of its own and its papers are spread over the nearest old ones; BM25's
+# average length stays the build's; the Doc2Vec model never learnt the placed papers' new words (inference ignores them);
+# the ANN index's centroids stay, so lists grow unevenly. At a fifth of the set placed, one paper in five is in a topic
+# fitted without it; below it the trained papers still set the topics' shape (with 15 neighbours a placed paper mostly
+# lands among trained ones). The value is a judgement, not a measurement: it says when a rebuild is worth its hours.
+UPDATE_REBUILD_SHARE = 0.2
 
 
 class UpdateError(Exception):
@@ -277,13 +294,52 @@ def _update_locked(options: UpdateOptions, log: Log) -> UpdateResult:
             **written.figures,
             "seconds": round(time.perf_counter() - started, 3),
         }
-        _link_unchanged(folder, staging, manifest["files"])
-        modelset.write_manifest(staging, _updated_manifest(manifest, written, record))
+        known = {**_link_unchanged(folder, staging, manifest["files"]), **written.hashed}
+        log("checksums")
+        final = modelset.write_manifest(staging, _updated_manifest(manifest, written, record), known)
+        identities = modelset.file_identities(staging)
+        log("swapping the updated set into place")
+    modelset.remember_committed(folder, identities)
     log(
         f"updated '{folder.name}': {record['added']:,} added, {record['replaced']:,} replaced, {record['unchanged']:,} unchanged, "
         f"{record['older']:,} older than the set's; {record['placed_share']:.1%} of {record['papers']:,} papers placed, not trained"
     )
+    advice = rebuild_advice(folder, final)
+    if advice:
+        log(advice)
     return UpdateResult(record, report, len(changes.added), len(changes.replaced), changes.unchanged, changes.older)
+
+
+def rebuild_advice(folder: Path, manifest: dict) -> str | None:
+    """The line recommending a rebuild when more than UPDATE_REBUILD_SHARE of the set's papers are placed, else None.
+
+    A build reads one input, and must be given every paper: the build's input and each update's, in that order (a later
+    record of an id replaces an earlier one, as in the updates), with the set's filters.
+    """
+    updates = manifest.get("updates") or []
+    share = updates[-1].get("placed_share", 0) if updates else 0
+    if not share or share <= UPDATE_REBUILD_SHARE:
+        return None
+    inputs = [str(manifest.get("input", {}).get("path") or "BUILD-INPUT")]
+    for update in updates:
+        path = str(update.get("input", {}).get("path") or "UPDATE-INPUT")
+        if path not in inputs[1:]:
+            inputs.append(path)
+    union = folder.parent / f"{folder.name}-all.jsonl"
+    filters = manifest.get("input", {}).get("filters") or {}
+    options = "".join(
+        [
+            f" --categories {' '.join(filters['categories'])}" if filters.get("categories") else "",
+            f" --since {filters['since']}" if filters.get("since") else "",
+            f" --until {filters['until']}" if filters.get("until") else "",
+        ]
+    )
+    return (
+        f"rebuild recommended: {share:.1%} of '{folder.name}' is placed rather than trained (above {UPDATE_REBUILD_SHARE:.0%}): "
+        "its topics, map and BM25 average length were fitted without those papers. A build reads one input and must be "
+        f"given every paper, the build's input and every update's (JSON lines; a later record of an id wins): "
+        f"`zcat -f {' '.join(inputs)} > {union} && python -m lib build --input {union}{options} --out {folder}`"
+    )
 
 
 def _first_skip(report: ReadReport) -> int:
@@ -292,13 +348,14 @@ def _first_skip(report: ReadReport) -> int:
 
 @dataclass(frozen=True)
 class Written:
-    """What the update wrote: the figures of its manifest record, the topics, the unclustered papers, and whether
-    every paper is synthetic."""
+    """What the update wrote: the figures of its manifest record, the topics, the unclustered papers, whether every
+    paper is synthetic, and the checksums of the files hashed as they were written."""
 
     figures: dict
     topics: list[dict]
     noise: int
     synthetic: bool
+    hashed: dict[str, str]  # sha256 of the files hashed as they were written
 
 
 def _write_updated(model_set: modelset.ModelSet, changes: Changes, staging: Path, log: Log) -> Written:
@@ -318,31 +375,32 @@ def _write_updated(model_set: modelset.ModelSet, changes: Changes, staging: Path
     old_clusters = np.asarray(model_set.clusters, dtype=np.int32)
     places, labels = place_by_neighbours(nearest, 1.0 - cosines, np.asarray(model_set.coords, dtype=np.float32), old_clusters)
 
-    vectors = _spliced(model_set.vectors, reembed_rows, new_vectors)
+    log("vectors, map, topics and levels")
+    hashed = {VECTORS: modelset.write_array_spliced(staging, VECTORS, model_set.path / VECTORS, reembed_rows, new_vectors)}
     coords = _spliced(model_set.coords, reembed_rows, places)
     clusters = _spliced(old_clusters, reembed_rows, labels)
-    modelset.write_array(staging, VECTORS, vectors)
     modelset.write_array(staging, MAP, coords)
     topics = counted_topics(model_set.topics, clusters)
     modelset.write_topics(staging, clusters, topics)
     modelset.write_levels(staging, clusters, topics)
-    log(f"BM25 rows of {len(embedded):,} papers (idf recomputed for {len(vectors):,} papers)")
+    log(f"BM25 rows of {len(embedded):,} papers (idf recomputed for {len(coords):,} papers)")
     lexical = write_updated_index(
         model_set.lexical, [clean_text(t).split() for t in document_texts(embedded, "title+abstract", " ")], new_rows, staging
     )
     if model_set.ann is not None:
-        from lib.ann import with_rows
+        from lib.ann import write_with_rows
 
         log(f"ANN index: {len(new_rows):,} papers put in their nearest lists")
-        with_rows(model_set.ann, vectors, new_rows).save(staging)
-    placed, synthetic = _write_papers(model_set, changes, new_rows, coords, clusters, staging)
+        write_with_rows(model_set.ann, len(coords), new_rows, new_vectors, staging)
+    log("papers table")
+    placed, synthetic, hashed[PAPERS] = _write_papers(model_set, changes, new_rows, coords, clusters, staging)
     figures = {
         "papers": len(coords),
         "placed": placed,
         "placed_share": round(placed / len(coords), 4),
         "bm25": {"idf": "recomputed over every paper", "terms": lexical.terms, "new_terms": lexical.new_terms},
     }
-    return Written(figures, topics, int((clusters == NOISE).sum()), synthetic)
+    return Written(figures, topics, int((clusters == NOISE).sum()), synthetic, hashed)
 
 
 def _spliced(old: np.ndarray, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -354,46 +412,53 @@ def _spliced(old: np.ndarray, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 def _write_papers(
     model_set: modelset.ModelSet, changes: Changes, new_rows: np.ndarray, coords: np.ndarray, clusters: np.ndarray, staging: Path
-) -> tuple[int, bool]:
+) -> tuple[int, bool, str]:
     """Write the papers table with replaced rows' new records, added papers last, every row's place and topic; return
-    the number of papers placed by updates and whether every paper is synthetic."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    the number of papers placed by updates, whether every paper is synthetic, and the file's sha256.
 
-    old = modelset.papers_table(pa.ipc.open_file(pa.memory_map(str(model_set.path / PAPERS), "r")).read_all())
+    The old rows' strings are copied from the set's file, not loaded (lib/modelset.py `write_papers_spliced`)."""
+    import pyarrow as pa
+
+    old = pa.ipc.open_file(pa.memory_map(str(model_set.path / PAPERS), "r")).read_all()
     n_old = old.num_rows
-    if PLACED not in old.schema.names:
-        old = old.append_column(pa.field(PLACED, pa.bool_()), pa.array(np.zeros(n_old, dtype=bool)))
-    placed = np.asarray(old.column(PLACED).to_numpy(zero_copy_only=False), dtype=bool)
-    placed = np.concatenate([placed, np.ones(len(changes.added), dtype=bool)])
+    schema = modelset.papers_table(old.slice(0, 0)).schema
+    if PLACED not in schema.names:
+        schema = schema.append(pa.field(PLACED, pa.bool_()))
+    placed = np.zeros(n_old + len(changes.added), dtype=bool)
+    if PLACED in old.schema.names:
+        placed[:n_old] = np.asarray(old.column(PLACED).to_numpy(zero_copy_only=False), dtype=bool)
     placed[new_rows] = True
     rows = np.concatenate([changes.replaced_rows, np.arange(n_old, n_old + len(changes.added))])
     records = pd.concat([changes.replaced, changes.added], ignore_index=True)
     columns = {}
-    for name in old.schema.names:
-        kind = old.schema.field(name).type
+    for field in schema:
+        name, kind = field.name, field.type
         if name in FIELDS or name == "synthetic":
             columns[name] = pa.array(records[name].tolist(), type=kind)
-        elif name in ("x", "y"):
-            columns[name] = pa.array(coords[rows, 0 if name == "x" else 1], type=kind)
-        elif name == "cluster":
-            columns[name] = pa.array(clusters[rows], type=kind)
-        elif name == PLACED:
-            columns[name] = pa.array(placed[rows], type=kind)
+        elif name in ("x", "y", "cluster", PLACED):
+            columns[name] = pa.nulls(len(rows), type=kind)  # given whole below
         else:  # a column this program does not know: the replaced rows keep their value, added ones have none
             values = old.column(name).take(pa.array(changes.replaced_rows)).to_pylist() + [None] * len(changes.added)
             columns[name] = pa.array(values, type=kind)
-    updates = pa.Table.from_pydict(columns, schema=old.schema)
-    order = np.arange(n_old + len(changes.added), dtype=np.int64)
-    order[rows] = n_old + np.arange(len(rows))
-    papers = pa.concat_tables([old, updates]).take(pa.array(order))
-    modelset.write_papers(papers, staging / PAPERS)
-    synthetic = "synthetic" in papers.schema.names and bool(pc.all(papers.column("synthetic")).as_py())
-    return int(placed.sum()), synthetic
+    updates = pa.Table.from_pydict(columns, schema=schema)
+    whole = {"x": coords[:, 0], "y": coords[:, 1], "cluster": clusters, PLACED: placed}
+    sha = modelset.write_papers_spliced(
+        model_set.path / PAPERS, staging / PAPERS, rows, updates, {k: v for k, v in whole.items() if k in schema.names}
+    )
+    synthetic = False
+    if "synthetic" in schema.names:
+        flags = np.zeros(n_old + len(changes.added), dtype=bool)
+        if "synthetic" in old.schema.names:
+            flags[:n_old] = np.asarray(old.column("synthetic").to_numpy(zero_copy_only=False), dtype=bool)
+        flags[rows] = np.asarray(updates.column("synthetic").to_numpy(zero_copy_only=False), dtype=bool)
+        synthetic = bool(flags.all())
+    return int(placed.sum()), synthetic, sha
 
 
-def _link_unchanged(source: Path, staging: Path, files: dict) -> None:
-    """Hard-link into staging every file of the set that the update did not write (copy where a link cannot be made)."""
+def _link_unchanged(source: Path, staging: Path, files: dict) -> dict[str, str]:
+    """Hard-link into staging every file of the set that the update did not write (copy where a link cannot be made);
+    return the sha256 the set's manifest gives each file linked (the same inode as the verified set's: the same bytes)."""
+    linked = {}
     for name in files:
         if (staging / name).exists():
             continue
@@ -401,6 +466,10 @@ def _link_unchanged(source: Path, staging: Path, files: dict) -> None:
             os.link(source / name, staging / name)
         except OSError:
             shutil.copy2(source / name, staging / name)
+            continue
+        if os.path.samestat((source / name).stat(), (staging / name).stat()):
+            linked[name] = files[name]["sha256"]
+    return linked
 
 
 def _updated_manifest(manifest: dict, written: Written, record: dict) -> dict:

@@ -308,3 +308,108 @@ def test_new_papers_join_the_ann_lists(indexed_set: Path, tmp_path: Path) -> Non
         assert all(np.argmax(ann.centroids @ engine.ranker.vectors[row]) == i for row in new)
     for paper in added[:5]:
         assert engine.ranker.search(paper["title"], 5)[0].paper_id == paper["id"]
+
+
+def test_a_set_updated_twice_verifies_loads_and_keeps_its_stamps(
+    demo_model_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file's checksum is right after two updates (the second replacing rows), and the files are stamped after the
+    swap: the next load hashes the manifest alone, though removing the old set's links changed the linked files' ctime."""
+    monkeypatch.setenv("TOPIC_SEARCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(modelset, "STAMP_MIN_BYTES", 1)  # every file of the small demo set is stamped
+    folder = shutil.copytree(demo_model_set, tmp_path / "models" / "demo")
+    before = load_papers_frame(folder / modelset.PAPERS)
+    first = new_papers(30)
+    update_model_set(UpdateOptions(folder, write_jsonl(tmp_path / "a.jsonl", first[:20])), log=lambda message: None)
+    second = [*first[20:], {**first[0], "title": NEW_TITLE, "update_date": "2099-01-01"}, record_of(before, 4, authors="Ada Lovelace")]
+    update_model_set(UpdateOptions(folder, write_jsonl(tmp_path / "b.jsonl", second)), log=lambda message: None)
+    hashed = []
+    original = modelset.sha256_file
+    monkeypatch.setattr(modelset, "sha256_file", lambda path, *a: hashed.append(Path(path).name) or original(path, *a))
+    manifest = verify(folder)
+    assert hashed == ["manifest.json"]
+    for name, entry in manifest["files"].items():
+        assert original(folder / name) == entry["sha256"], name
+    assert [record["added"] for record in manifest["updates"]] == [20, 10]
+    engine = load_engine(folder)
+    papers = engine.catalogue.papers
+    assert len(papers) == len(before) + 30 and papers["id"].is_unique
+    assert papers["title"].iloc[len(before)] == NEW_TITLE and papers["authors"].iloc[4] == "Ada Lovelace"
+    assert engine.ranker.search(NEW_TITLE, 3)[0].paper_id == first[0]["id"]
+
+
+def test_streamed_files_are_the_ones_written_whole(demo_model_set: Path, tmp_path: Path) -> None:
+    """The papers table and arrays an update streams from the old files are byte for byte what the whole-table writers give."""
+    import pyarrow as pa
+
+    old = pa.ipc.open_file(pa.memory_map(str(demo_model_set / modelset.PAPERS), "r")).read_all()
+    old = old.append_column("note", pa.array([None if i % 3 else f"n{i}" for i in range(old.num_rows)], type=pa.large_string()))
+    source = tmp_path / "source.arrow"
+    modelset.write_papers(old, source)
+    n = old.num_rows
+    rows = np.array([0, 7, n - 1, n, n + 1])
+    updates = old.take(pa.array([3, 4, 5, 6, 8]))
+    updates = updates.set_column(1, "title", pa.array(["new", "", "x" * 500, "a", "b"], type=pa.large_string()))
+    updates = updates.append_column("placed", pa.array([True] * 5))
+    placed = np.zeros(n + 2, dtype=bool)
+    placed[rows] = True
+    x = np.arange(n + 2, dtype=np.float32)
+    sha = modelset.write_papers_spliced(source, tmp_path / "spliced.arrow", rows, updates, {"x": x, "placed": placed})
+    order = np.arange(n + 2)
+    order[rows] = n + np.arange(5)
+    whole = pa.concat_tables([old.append_column("placed", pa.array(np.zeros(n, dtype=bool))), updates]).take(pa.array(order))
+    whole = whole.set_column(whole.schema.get_field_index("x"), "x", pa.array(x))
+    whole = whole.set_column(whole.schema.get_field_index("placed"), "placed", pa.array(placed))
+    modelset.write_papers(whole, tmp_path / "whole.arrow")
+    assert sha == modelset.sha256_file(tmp_path / "whole.arrow") == modelset.sha256_file(tmp_path / "spliced.arrow")
+    assert pa.ipc.open_file(pa.memory_map(str(tmp_path / "spliced.arrow"), "r")).num_record_batches == 1
+
+    vectors = np.load(demo_model_set / modelset.VECTORS)
+    new = np.random.default_rng(0).random((5, vectors.shape[1]), dtype=np.float32)
+    sha = modelset.write_array_spliced(tmp_path, modelset.VECTORS, demo_model_set / modelset.VECTORS, rows[:3], new)
+    expected = np.concatenate([vectors, new[3:]])
+    expected[rows[:3]] = new[:3]
+    np.save(tmp_path / "expected.npy", expected)
+    assert sha == modelset.sha256_file(tmp_path / "expected.npy") == modelset.sha256_file(tmp_path / modelset.VECTORS)
+
+
+def test_the_streamed_ann_index_is_with_rows(indexed_set: Path, tmp_path: Path) -> None:
+    from lib.ann import load_ivf, with_rows, write_with_rows
+
+    index = load_ivf(indexed_set)
+    vectors = np.load(indexed_set / modelset.VECTORS)
+    rng = np.random.default_rng(1)
+    rows = np.array([2, 40, 2999, 3000, 3001, 3002])
+    new = rng.standard_normal((6, vectors.shape[1])).astype(np.float32)
+    new /= np.linalg.norm(new, axis=1, keepdims=True)
+    full = np.concatenate([vectors, new[3:]])
+    full[rows[:3]] = new[:3]
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "streamed").mkdir()
+    with_rows(index, full, rows).save(tmp_path / "whole")
+    write_with_rows(index, len(full), rows, new, tmp_path / "streamed")
+    for name in modelset.ANN.values():
+        assert modelset.sha256_file(tmp_path / "whole" / name) == modelset.sha256_file(tmp_path / "streamed" / name), name
+
+
+def test_a_rebuild_is_recommended_above_the_placed_share(
+    demo_model_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from lib import update
+
+    folder = shutil.copytree(demo_model_set, tmp_path / "demo")
+    n = len(load_papers_frame(folder / modelset.PAPERS))
+    lines: list[str] = []
+    first = write_jsonl(tmp_path / "week1.jsonl", new_papers(10))
+    update_model_set(UpdateOptions(folder, first), log=lines.append)
+    share = 10 / (n + 10)
+    assert share < update.UPDATE_REBUILD_SHARE and not [line for line in lines if "rebuild recommended" in line]
+    monkeypatch.setattr(update, "UPDATE_REBUILD_SHARE", share)  # the next update passes it
+    second = write_jsonl(tmp_path / "week2.jsonl", [{**p, "id": f"2512.8{i:04d}"} for i, p in enumerate(new_papers(5))])
+    capsys.readouterr()
+    assert main(["update", "--model", str(folder), "--input", str(second)]) == 0
+    (advice,) = [line for line in capsys.readouterr().err.splitlines() if "rebuild recommended" in line]
+    assert advice == update.rebuild_advice(folder, read_manifest(folder))
+    assert advice.startswith("rebuild recommended: ") and f"python -m lib build --input {folder.parent / 'demo-all.jsonl'}" in advice
+    built_from = read_manifest(folder)["input"]["path"]
+    assert f"zcat -f {built_from} {first.resolve()} {second.resolve()} > " in advice  # the union of every input, in order
