@@ -342,6 +342,8 @@ class Ranker:
         if row is not None and k > 0:
             paper_id = self.catalogue.ids([row])[0]
             return [Hit(paper_id, 1.0, row), *self.similar(paper_id, k - 1, categories, years, mode, approximate=approximate)]
+        if k <= 0:
+            return []
         vector, lexical = self._text_halves(query, mode)
         allowed = self.catalogue.filter_mask(categories, years)
         rows, scores = self._ranked(vector, lexical, lexical_weight, max(k, TITLE_CHECK), allowed, approximate=approximate)
