@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class AppPage:
-    """One page of the app: its file under pages/, title and icon, and its URL path (None: the default page, at /)."""
+    """One page of the app: its file under pages/, title and icon, and its URL path (None: the default page, at /).
+
+    The URL path is the file's name: a server's first request is resolved by the files in pages/ before app.py declares
+    the pages, so /whats-new for pages/whats_new.py showed "Page not found" on a freshly started server.
+    """
 
     path: str
     title: str
@@ -48,7 +52,7 @@ SEARCH = AppPage("pages/search.py", "Search", ":material/search:")
 MAP = AppPage("pages/map.py", "Topic map", ":material/scatter_plot:", "map")
 TOPICS = AppPage("pages/topics.py", "Topics", ":material/category:", "topics")
 MARKED = AppPage("pages/marked.py", "Marked papers", ":material/bookmarks:", "marked")
-WHATS_NEW = AppPage("pages/whats_new.py", "What's new", ":material/new_releases:", "whats-new")
+WHATS_NEW = AppPage("pages/whats_new.py", "What's new", ":material/new_releases:", "whats_new")
 PAPER = AppPage("pages/paper.py", "Paper", ":material/article:", "paper", hidden=True)
 PAGES = (SEARCH, MAP, TOPICS, MARKED, WHATS_NEW, PAPER)
 

@@ -125,3 +125,13 @@ def test_pages_use_the_catalogue_and_ranker_not_the_loaded_files_behind_them() -
             if isinstance(node, ast.ImportFrom) and node.module == "lib.modelset" and any(a.name == "ModelSet" for a in node.names):
                 found.append(f"{module} line {node.lineno}: imports ModelSet")
     assert not found, "; ".join(found)
+
+
+def test_every_page_address_is_its_file_name() -> None:
+    # A server's first request resolves its page by the files in pages/ before app.py has declared the pages: a
+    # cold server sent to /whats-new (file pages/whats_new.py) showed "Page not found" and ran the search page.
+    import pages.nav as nav
+
+    for page in nav.PAGES:
+        if page.url_path:
+            assert page.url_path == Path(page.path).stem, page

@@ -115,7 +115,7 @@ def _views(engine) -> list[tuple[str, dict[str, str]]]:
         ("/topics", {"topic": str(topic)}),
         ("/paper", {"id": paper}),
         ("/marked", {"more": paper}),
-        ("/whats-new", {"more": paper}),
+        ("/whats_new", {"more": paper}),
     ]
 
 
