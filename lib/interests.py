@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,6 +79,13 @@ class Interest:
     def to_bytes(self) -> bytes:
         """The file's content: UTF-8 JSON, indented for people who open it, ending with a newline."""
         return (json.dumps(self.as_dict(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+    def marks(self, known: Callable[[str], object]) -> tuple[dict[str, int], list[str]]:
+        """Its papers as marks (id -> 1 "more like", -1 "less like", in its order) of those `known` finds (not None),
+        and the ids it does not find: what restoring the interest on a model set gives."""
+        marked = {paper_id: 1 for paper_id in self.more if known(paper_id) is not None}
+        marked.update({paper_id: -1 for paper_id in self.less if known(paper_id) is not None})
+        return marked, [paper_id for paper_id in (*self.more, *self.less) if known(paper_id) is None]
 
     def file_name(self) -> str:
         """A file name for a download of this interest: its name in safe characters and SUFFIX."""

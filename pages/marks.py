@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 import pages.url as url
-from lib.interests import MAX_BYTES, InterestError, make_interest, parse_interest
+from lib.interests import InterestError, make_interest, parse_interest
 from lib.text import markdown_literal
 from lib.urlstate import parse_ids
 
@@ -61,22 +61,14 @@ def _restore(engine: Engine) -> None:
     if uploaded is None:
         return
     try:
-        if uploaded.size > MAX_BYTES:
-            raise InterestError(f"'{uploaded.name}' is {uploaded.size:,} bytes; an interest file is at most {MAX_BYTES // 1024} KB")
         interest = parse_interest(uploaded.getvalue(), f"'{uploaded.name}'")
     except InterestError as exc:
         st.session_state[RESTORED_KEY] = ("error", str(exc))
         return
-    known = engine.catalogue.row_of
+    restored, missing = interest.marks(engine.catalogue.row_of)
     marked = marks(engine)
     marked.clear()
-    for paper_id in interest.more:
-        if known(paper_id) is not None:
-            marked[paper_id] = 1
-    for paper_id in interest.less:
-        if known(paper_id) is not None:
-            marked[paper_id] = -1
-    missing = [p for p in (*interest.more, *interest.less) if known(p) is None]
+    marked.update(restored)
     url.write(more=None, less=None)  # the page writes the restored marks to the link
     st.session_state[NAME_KEY] = interest.name
     message = f"Restored {len(marked):,} marks from the interest '{interest.name}'"

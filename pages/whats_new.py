@@ -7,7 +7,7 @@ import streamlit as st
 import pages.cache as cache
 import pages.url as url
 from lib.feed import atom_feed, feed_id
-from lib.interests import MAX_BYTES, Interest, InterestError, make_interest, parse_interest
+from lib.interests import Interest, InterestError, make_interest, parse_interest
 from lib.text import markdown_literal
 from lib.whats_new import BY_UPDATE, parse_date
 from pages.marks import marked_lists, marks_from_link
@@ -58,8 +58,6 @@ if engine is not None:
         uploaded = st.file_uploader("Interest file (JSON, saved from the Marked papers page)", type=["json"], key="whats-new-interest")
         if uploaded is not None:
             try:
-                if uploaded.size > MAX_BYTES:
-                    raise InterestError(f"'{uploaded.name}' is {uploaded.size:,} bytes; an interest file is at most {MAX_BYTES // 1024} KB")
                 interest = parse_interest(uploaded.getvalue(), f"'{uploaded.name}'")
             except InterestError as exc:
                 st.error(markdown_literal(str(exc)))

@@ -153,3 +153,9 @@ def test_ranking_among_some_rows_keeps_the_rankers_order(engine) -> None:
     assert rank_by_interest(engine, interest, 15, np.zeros(0, dtype=np.int64)).hits == []
     few = rank_by_interest(engine, interest, 50, [7, 14, 21])
     assert sorted(hit.row for hit in few.hits) == [7, 14, 21]
+
+
+def test_an_interest_gives_the_marks_of_the_papers_a_set_has_and_names_the_others() -> None:
+    interest = make_interest("mine", ["2401.00001", "2401.00002"], ["2401.00003"])
+    known = {"2401.00001": 0, "2401.00003": 2}
+    assert interest.marks(known.get) == ({"2401.00001": 1, "2401.00003": -1}, ["2401.00002"])
