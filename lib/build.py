@@ -4,7 +4,7 @@ A paper's document is its title and abstract from the metadata, or (with a corpu
 its line of the corpus file: the paper's full text, already tokenised, line i for metadata row i.
 
 `_train_and_write` is the list of stages after the read, each timed under its name in the manifest (clean,
-doc2vec, index, lexical, umap, hdbscan, place, topics, write). Each stage is a small function here taking
+phrases, doc2vec, index, lexical, umap, hdbscan, place, topics, write). Each stage is a small function here taking
 and returning plain data; the work itself is done in its module: lib/corpus.py (the training corpus),
 lib/doc2vec.py, lib/ann.py (the ANN index of large sets), lib/lexical.py (BM25), lib/layout.py (features,
 neighbours, UMAP, placement), lib/clustering.py (HDBSCAN and its clean-up into topics), lib/topic_summaries.py
@@ -28,7 +28,7 @@ from lib import doc2vec_files, modelset
 from lib.ann import ANN_MIN_PAPERS, build_ivf
 from lib.cleaning import tokenize
 from lib.clustering import NOISE, assign_noise, by_size, cluster_points, merge_clusters, unsettle
-from lib.corpus import document_texts, paired_documents, read_corpus, write_corpus
+from lib.corpus import document_texts, paired_documents, read_corpus, write_corpus, write_phrase_corpus
 from lib.doc2vec import train_doc2vec
 from lib.layout import Neighbours, distinct_text_rows, fit_umap, map_sample_rows, nearest_neighbours, place_rest, topic_features
 from lib.params import PLACEMENT_NEIGHBOURS, BuildParams
@@ -47,10 +47,13 @@ from lib.vectors import unit_rows
 
 if TYPE_CHECKING:
     from lib.lexical import LexicalIndex
+    from lib.phrases import PhraseTable
 
 MIN_PAPERS = 20
 EXPECTED_INPUT = "expected JSON lines (one object per line with id, title, abstract) or CSV with those columns"
 CORPUS = "corpus.txt"
+# The corpus with each line's phrase tokens appended, written for Doc2Vec's training and deleted after it.
+PHRASE_CORPUS = "corpus-phrases.txt"
 PAIRED_TEXT = "title+full text"
 
 
@@ -195,14 +198,16 @@ def _train_and_write(
         corpus = _clean_corpus(options, papers, keep, staging / CORPUS, log)
     options = replace(options, params=options.params.for_corpus(corpus.documents))
     params = options.params
+    with stages.stage("phrases"):
+        phrases = _learn_phrases(papers, corpus, log)
     with stages.stage("doc2vec"):
-        vectors, vocabulary = _doc2vec(options, corpus, staging, log)
+        vectors, vocabulary = _doc2vec(options, corpus, phrases, staging, log)
     ann = None
     if corpus.documents >= ANN_MIN_PAPERS:
         with stages.stage("index"):
             ann = build_ivf(vectors, params.seed, log=log).save(staging)
     with stages.stage("lexical"):
-        lexical = _lexical_index(papers, corpus, staging, log)
+        lexical = _lexical_index(papers, corpus, phrases, staging, log)
     with stages.stage("umap"):
         rows = _map_rows(params, corpus)
         features = topic_features(vectors, lexical, params.topics, params.seed, fit_rows=rows.sample)
@@ -245,11 +250,19 @@ def _write_paired_corpus(options: BuildOptions, titles: Sequence[str], keep: Seq
     return source
 
 
-def _doc2vec(options: BuildOptions, corpus: Corpus, staging: Path, log: Log) -> tuple[np.ndarray, int]:
-    """Train Doc2Vec, save the model, and save and return the unit document vectors with the vocabulary size."""
+def _doc2vec(options: BuildOptions, corpus: Corpus, phrases: PhraseTable, staging: Path, log: Log) -> tuple[np.ndarray, int]:
+    """Train Doc2Vec (on words and phrase tokens if the parameters say so), save the model, and save and return the
+    unit document vectors with the vocabulary size."""
     params, workers = options.params, options.workers
+    training = corpus.path
+    if params.doc2vec.phrase_tokens:
+        training = staging / PHRASE_CORPUS
+        log(f"adding phrase tokens to the training corpus ({len(phrases):,} phrases)")
+        write_phrase_corpus(corpus.path, phrases, training)
     log(f"training Doc2Vec on {corpus.documents:,} papers ({params.doc2vec.epochs} epochs, {workers} workers)")
-    model = train_doc2vec(corpus.path, corpus.documents, params.doc2vec, workers, params.seed, log)
+    model = train_doc2vec(training, corpus.documents, params.doc2vec, workers, params.seed, log)
+    if training != corpus.path:
+        training.unlink()
     doc2vec_files.save(model, staging)
     vectors = unit_rows(model.dv.vectors)
     vocabulary = len(model.wv)
@@ -258,26 +271,33 @@ def _doc2vec(options: BuildOptions, corpus: Corpus, staging: Path, log: Log) -> 
     return vectors, vocabulary
 
 
-def _lexical_index(papers, corpus: Corpus, staging: Path, log: Log) -> LexicalIndex:
-    """Learn the phrases of the documents, then build and save the BM25 index of their words and phrases.
+def _lexical_texts(papers, corpus: Corpus) -> tuple[Iterator[str], Callable[[str], list[str]]]:
+    """The texts BM25 indexes and phrases are learned from, streamed (a million abstracts' tokens as Python strings would
+    cost gigabytes), and how to split one into tokens: each title and abstract, or each corpus line (cleaned already)."""
+    if corpus.source is None:
+        return document_texts(papers, "title+abstract", " "), tokenize
+    return read_corpus(corpus.path), str.split
 
-    The documents are the titles and abstracts, or the corpus (titles and full texts). They are read twice, once
-    (a sample of them) to learn phrases and once to index, rather than held: a million abstracts' tokens as Python
-    strings would cost gigabytes.
-    """
-    # This imports scikit-learn: seconds that a build failing at its read should not wait for.
-    from lib.lexical import build_index
+
+def _learn_phrases(papers, corpus: Corpus, log: Log) -> PhraseTable:
+    """Learn the phrases of the documents (a sample of them), for BM25's terms and Doc2Vec's phrase tokens."""
     from lib.phrases import learn_phrases, learning_sample
 
-    def texts() -> Iterator[str]:
-        return document_texts(papers, "title+abstract", " ") if corpus.source is None else read_corpus(corpus.path)
-
-    # The corpus file's lines are cleaned already; the sample is taken before splitting, so skipped texts cost nothing.
-    split: Callable[[str], list[str]] = tokenize if corpus.source is None else str.split
-    phrases = learn_phrases(split(text) for text in learning_sample(texts(), corpus.documents))
+    texts, split = _lexical_texts(papers, corpus)
+    # The sample is taken before splitting, so skipped texts cost nothing.
+    phrases = learn_phrases(split(text) for text in learning_sample(texts, corpus.documents))
     log(f"learned {len(phrases):,} phrases from {phrases.params['documents']:,} papers")
+    return phrases
+
+
+def _lexical_index(papers, corpus: Corpus, phrases: PhraseTable, staging: Path, log: Log) -> LexicalIndex:
+    """Build and save the BM25 index of the documents' words and phrases."""
+    # This imports scikit-learn: seconds that a build failing at its read should not wait for.
+    from lib.lexical import build_index
+
     log(f"BM25 index of words and phrases over {corpus.documents:,} papers")
-    lexical = build_index((split(text) for text in texts()), phrases)
+    texts, split = _lexical_texts(papers, corpus)
+    lexical = build_index((split(text) for text in texts), phrases)
     lexical.save(staging)
     return lexical
 

@@ -30,6 +30,8 @@ from lib.setfiles import PHRASES
 # (lib.lexical.BM25_STOP_WORDS is the same set), so "we show" or "in this" never become terms.
 CONNECTORS = frozenset(ENGLISH_STOP_WORDS)
 DELIMITER = " "
+# Joins a phrase's words into one Doc2Vec token ("molecular_dynamics"); cleaned words never hold it.
+TOKEN_JOINER = "_"
 SCORING = "npmi"
 # On 20,000 real abstracts (3.9M tokens), npmi >= 0.4 with at least 5 occurrences keeps 10,410 phrases, among them
 # "dark matter" (0.59), "graph neural" (0.59), "density functional" (0.82), "molecular dynamics" (0.69). 0.6 loses
@@ -95,6 +97,19 @@ class PhraseTable:
             if phrase in scores:
                 found.append(phrase)
         return found
+
+    def tokens(self, tokens: Sequence[str]) -> list[str]:
+        """The phrases of these tokens as single Doc2Vec tokens ("density_functional"), in order, overlapping ones included.
+
+        Doc2Vec trained on phrase tokens (`Doc2VecParams.phrase_tokens`) learns a vector for "graph_neural" apart from
+        "graph" and "neural"; the same tokens are added to a query's and an added paper's words. A cleaned token never
+        holds "_" (lib/cleaning.py removes it), so a phrase token never collides with a word.
+        """
+        return [phrase.replace(DELIMITER, TOKEN_JOINER) for phrase in self.terms(tokens)]
+
+    def with_tokens(self, tokens: Sequence[str]) -> list[str]:
+        """The words followed by their phrase tokens: a document as Doc2Vec trained on phrase tokens saw it."""
+        return [*tokens, *self.tokens(tokens)]
 
     def to_json(self) -> dict:
         """The table as phrases.json holds it."""

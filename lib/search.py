@@ -206,9 +206,13 @@ class Ranker:
         """Unit vector of the sum of the output vectors of the known tokens (each less the noise mean), None without any.
 
         Stop words count only when nothing else is known; a word counts as often as it occurs; words are summed in
-        vocabulary order, so the vector is the same whatever the order of the words and in every process.
+        vocabulary order, so the vector is the same whatever the order of the words and in every process. The
+        tokens' phrase tokens ("molecular_dynamics") count too when Doc2Vec was trained on them (elsewhere they are
+        not in its vocabulary and drop out, as before phrase tokens).
         """
         vocabulary = self.doc2vec.wv.key_to_index
+        if self.lexical.phrases is not None:
+            tokens = self.lexical.phrases.with_tokens(tokens)
         known = [token for token in tokens if token in vocabulary]
         if not known:
             return None

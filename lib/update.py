@@ -66,6 +66,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,9 @@ from lib.reading import FIELDS, Filters, InputError, ReadReport, read_papers
 from lib.setfiles import MAP, PAPERS, VECTORS
 from lib.stages import Log, log_stderr, now_iso
 from lib.vectors import unit_rows
+
+if TYPE_CHECKING:
+    from lib.phrases import PhraseTable
 
 # Fields that, all equal (with update_date), make an input record the same as the set's paper.
 COMPARED = ("title", "abstract", "authors", "categories")
@@ -178,12 +182,16 @@ def compare(set_papers: pd.DataFrame, incoming: pd.DataFrame) -> Changes:
     )
 
 
-def infer_vectors(doc2vec: object, papers: pd.DataFrame, text: str) -> np.ndarray:
-    """Unit document vectors of papers by gensim's inference, each seeded from its words (the same in every process)."""
+def infer_vectors(doc2vec: object, papers: pd.DataFrame, text: str, phrases: PhraseTable | None = None) -> np.ndarray:
+    """Unit document vectors of papers by gensim's inference, each seeded from its words (the same in every process).
+
+    `phrases`: the set's phrase table when its Doc2Vec was trained on phrase tokens, so that an added paper's words
+    are followed by its phrase tokens as a trained paper's were."""
     size = doc2vec.dv.vector_size
     vectors = np.zeros((len(papers), size), dtype=np.float32)
     for i, document in enumerate(document_texts(papers, text)):
-        vectors[i] = infer_vector(doc2vec, clean_text(document).split())
+        words = clean_text(document).split()
+        vectors[i] = infer_vector(doc2vec, phrases.with_tokens(words) if phrases is not None else words)
     return unit_rows(vectors)
 
 
@@ -368,7 +376,8 @@ def _write_updated(model_set: modelset.ModelSet, changes: Changes, staging: Path
     embedded = pd.concat([changes.replaced[changes.reembed], changes.added], ignore_index=True)
     text = manifest.get("params", {}).get("text", "title+abstract")
     log(f"inferring document vectors of {len(embedded):,} papers")
-    new_vectors = infer_vectors(model_set.doc2vec, embedded, text)
+    trained_on_phrases = manifest.get("params", {}).get("doc2vec", {}).get("phrase_tokens", False)
+    new_vectors = infer_vectors(model_set.doc2vec, embedded, text, model_set.lexical.phrases if trained_on_phrases else None)
     new_rows = np.concatenate([reembed_rows, np.arange(n_old, n_old + len(changes.added))]).astype(np.int64)
     log(f"placing {len(embedded):,} papers by their {PLACEMENT_NEIGHBOURS} nearest papers")
     nearest, cosines = nearest_papers(model_set.vectors, new_vectors, PLACEMENT_NEIGHBOURS, reembed_rows, model_set.ann)

@@ -16,7 +16,7 @@ from lib.params import PRESETS, with_overrides
 from lib.reading import Filters
 from tests.conftest import PYTHON, ROOT, build_small, write_jsonl
 
-STAGES = {"read", "clean", "doc2vec", "umap", "hdbscan", "topics", "lexical", "write"}
+STAGES = {"read", "clean", "phrases", "doc2vec", "umap", "hdbscan", "topics", "lexical", "write"}
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:

@@ -6,6 +6,8 @@ tests load the session's demo model set (built with phrases by the normal build)
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import random
 import shutil
@@ -21,7 +23,7 @@ from lib.corpus import document_texts
 from lib.engine import load_engine
 from lib.lexical import build_index, load_index
 from lib.modelset import ModelSetError, list_model_sets, load_model_set, sha256_file
-from lib.phrases import MIN_COUNT, PhraseTable, learn_phrases, learning_sample, load_phrases
+from lib.phrases import MIN_COUNT, TOKEN_JOINER, PhraseTable, learn_phrases, learning_sample, load_phrases
 from lib.setfiles import BM25_FILES, BM25_META, MANIFEST, PHRASES
 
 # Filler vocabulary: a few very common words (so that some of them sit side by side often, by chance) and many rare ones.
@@ -144,6 +146,37 @@ def test_a_build_stores_phrases_listed_and_checksummed_and_loads_the_scores_it_b
     hits = engine.ranker.search(phrase, k=5, mode="lexical")
     rows = engine.catalogue.papers.iloc[[hit.row for hit in hits]]
     assert all(phrase in " ".join(tokenize(f"{t} {a}")) for t, a in zip(rows["title"], rows["abstract"], strict=True))
+
+
+def test_doc2vec_learns_phrase_tokens_and_a_query_counts_its_phrases_through_them(demo_model_set: Path) -> None:
+    manifest = json.loads((demo_model_set / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["params"]["doc2vec"]["phrase_tokens"] is True
+    assert not [path.name for path in demo_model_set.iterdir() if path.name.startswith("corpus")]  # training files gone
+    engine = load_engine(demo_model_set)
+    ranker, table = engine.ranker, engine.ranker.lexical.phrases
+    vocabulary = ranker.doc2vec.wv.key_to_index
+    learned = [token for token in vocabulary if TOKEN_JOINER in token]
+    assert learned and all(token.replace(TOKEN_JOINER, " ") in table.scores for token in learned)
+    token = max(learned, key=lambda t: int(ranker.doc2vec.wv.get_vecattr(t, "count")))
+    words = token.split(TOKEN_JOINER)
+    assert table.tokens(words) == [token] and table.with_tokens(words) == [*words, token]
+    # The query's direction is that of its words and its phrase token; without the table, of its words alone.
+    plain = copy.copy(ranker)
+    plain.lexical = dataclasses.replace(ranker.lexical, phrases=None)
+    assert np.allclose(ranker._word_direction(words), plain._word_direction([*words, token]))
+    assert not np.allclose(ranker._word_direction(words), plain._word_direction(words), atol=1e-3)
+
+
+def test_the_notebook_preset_trains_doc2vec_on_words_only(demo_corpus: Path, tmp_path: Path) -> None:
+    from lib.build import BuildOptions, build_model_set
+    from lib.params import PRESETS, with_overrides
+    from lib.reading import Filters
+
+    params = with_overrides(PRESETS["seed"], **{"doc2vec.epochs": 2, "hdbscan.min_cluster_size": 40})
+    build_model_set(BuildOptions(demo_corpus, tmp_path / "seed", params, Filters(), workers=1), log=lambda message: None)
+    model_set = load_model_set(tmp_path / "seed")
+    assert not [token for token in model_set.doc2vec.wv.key_to_index if TOKEN_JOINER in token]
+    assert len(model_set.lexical.phrases) > 100  # keyword search has its phrases all the same
 
 
 def copy_set(source: Path, folder: Path) -> Path:

@@ -413,3 +413,23 @@ def test_a_rebuild_is_recommended_above_the_placed_share(
     assert advice.startswith("rebuild recommended: ") and f"python -m lib build --input {folder.parent / 'demo-all.jsonl'}" in advice
     built_from = read_manifest(folder)["input"]["path"]
     assert f"zcat -f {built_from} {first.resolve()} {second.resolve()} > " in advice  # the union of every input, in order
+
+
+def test_added_papers_are_inferred_with_their_phrase_tokens_as_the_set_was_trained(updated: dict) -> None:
+    """The demo set's Doc2Vec was trained on words followed by phrase tokens; an added paper is inferred the same way."""
+    from lib.cleaning import tokenize
+    from lib.corpus import document_texts
+    from lib.update import infer_vectors
+
+    folder = updated["folder"]
+    assert read_manifest(folder)["params"]["doc2vec"]["phrase_tokens"] is True
+    model_set = modelset.load_model_set(folder)
+    table = model_set.lexical.phrases
+    rows = load_engine(folder).catalogue.rows_of([paper["id"] for paper in updated["added"]])
+    added = model_set.papers.iloc[rows]
+    stored = np.asarray(model_set.vectors[rows])
+    assert np.allclose(stored, infer_vectors(model_set.doc2vec, added, "title+abstract", table), atol=1e-6)
+    # Inferred from the words alone, a paper holding a learned phrase would get another vector.
+    row = next(i for i, text in enumerate(document_texts(added, "title+abstract")) if table.tokens(tokenize(text)))
+    words_only = infer_vectors(model_set.doc2vec, added.iloc[[row]], "title+abstract")[0]
+    assert not np.allclose(stored[row], words_only, atol=1e-4)
