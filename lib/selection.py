@@ -22,24 +22,46 @@ def points_in_box(x: np.ndarray, y: np.ndarray, xs: tuple[float, ...], ys: tuple
 
 
 def points_in_polygon(x: np.ndarray, y: np.ndarray, xs: tuple[float, ...], ys: tuple[float, ...]) -> np.ndarray:
-    """Which points lie inside a polygon (even-odd rule, closed automatically), by casting a ray to the right."""
+    """Which points lie inside a polygon (even-odd rule, closed automatically), by casting a ray to the right.
+
+    A point (px, py) counts the edge from (x1, y1) to (x2, y2) when min(y1, y2) <= py < max(y1, y2) (so a horizontal
+    edge never counts) and px < x1 + (py - y1) * (x2 - x1) / (y2 - y1), computed in float64 in this order; it is
+    inside when it counts an odd number of edges. On the boundary this half-open rule holds the left and bottom
+    edges of a square but not its right and top ones: the unit square holds [0, 1) x [0, 1). Fewer than 3 vertices
+    hold nothing; a point with a NaN coordinate is never inside; an edge with a NaN end never counts.
+
+    Only the points in the polygon's bounding box (edges included) are tested, sorted by y: the points an edge spans
+    are then one slice of them, so past the sort the work is the points in the box times the edges a horizontal line
+    crosses, a few for a hand-drawn lasso (a comb whose every tooth spans the box's height is the worst case: every
+    edge meets every point), and memory is a few arrays of the points in the box whatever the number of vertices.
+    Points of any shape give a mask of that shape.
+    """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    inside = np.zeros(x.shape, dtype=bool)
+    inside = np.zeros(x.size, dtype=bool)
     if len(xs) < 3:
-        return inside
-    near = points_in_box(x, y, xs, ys)
-    candidates = np.flatnonzero(near)
-    px, py = x[candidates], y[candidates]
-    crossings = np.zeros(len(candidates), dtype=bool)
+        return inside.reshape(x.shape)
+    candidates = np.flatnonzero(points_in_box(x, y, xs, ys))
+    flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+    candidate_y = flat_y[candidates]
+    by_y = np.argsort(candidate_y)
+    order = candidates[by_y]
+    px, py = flat_x[order], candidate_y[by_y]
+    del candidates, candidate_y, by_y
+
     vx, vy = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    for x1, y1, x2, y2 in zip(vx, vy, np.roll(vx, -1), np.roll(vy, -1), strict=True):
-        if y1 == y2:
-            continue
-        spans = (y1 > py) != (y2 > py)
-        at = x1 + (py - y1) * (x2 - x1) / (y2 - y1)
-        crossings ^= spans & (px < at)
-    inside[candidates] = crossings
-    return inside
+    wx, wy = np.roll(vx, -1), np.roll(vy, -1)
+    counted = (vy != wy) & ~(np.isnan(vx) | np.isnan(vy) | np.isnan(wx) | np.isnan(wy))
+    # py is sorted (the box holds no NaN): the points with lowest <= py < highest are py[start:stop].
+    starts = np.searchsorted(py, np.where(counted, np.minimum(vy, wy), 0.0), side="left")
+    stops = np.searchsorted(py, np.where(counted, np.maximum(vy, wy), 0.0), side="left")
+    crossings = np.zeros(order.size, dtype=bool)
+    for i in np.flatnonzero(counted & (stops > starts)):
+        x1, y1, x2, y2 = vx[i], vy[i], wx[i], wy[i]
+        part = slice(starts[i], stops[i])
+        at = x1 + (py[part] - y1) * (x2 - x1) / (y2 - y1)
+        crossings[part] ^= px[part] < at
+    inside[order] = crossings
+    return inside.reshape(x.shape)
 
 
 def _numbers(values: object) -> tuple[float, ...] | None:
