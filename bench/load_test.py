@@ -15,10 +15,14 @@ Not a CI test. Two kinds of client (--clients):
 
 The script starts `streamlit run app.py` on a free port with MODELS_DIR=--models (default: models/ in the
 repository; without file watching, so that edits made during the run do not reload modules), or attaches to a
-running server with --url (give --pid to sample its memory). In browser mode one headless Chromium opens
---sessions tabs, each its own Streamlit session (tabs of one browser context by default, sharing its caches like
-one user's many tabs; --contexts each gives every session a context of its own). Every session first loads the
-search page (`first load`, sessions --stagger seconds apart, as in ws mode); then, for --seconds, each repeatedly
+running server with --url (give --pid to sample its memory; for `python -m lib serve`, the pid of that command
+covers its app processes and nginx). A URL with credentials (`http://user:password@host:8080`) logs in to a proxy
+that asks for a password (HTTP basic auth), for the health check, the websockets and the browser alike.
+
+In browser mode one headless Chromium opens --sessions tabs, each its own Streamlit session (tabs of one browser
+context by default, sharing its caches like one user's many tabs; --contexts each gives every session a context of
+its own). Every session first loads the search page (`first load`, sessions --stagger seconds apart, as in ws mode);
+then, for --seconds, each repeatedly
 
 * goes to the search page through the sidebar (`search page`),
 * types a query into the search box, presses Enter and waits for the results (`search`),
@@ -36,6 +40,7 @@ same figures (plus queries per second) and exit 1 when any interaction failed.
 
     python -m bench.load_test [--clients ws|browser] [--sessions 20] [--seconds 60]
                               [--models DIR | --url URL [--pid PID]] [--json OUT]
+    python -m bench.load_test --url http://lab:PASSWORD@127.0.0.1:8080 --pid PID --models DIR  # through nginx
 """
 
 from __future__ import annotations
@@ -52,9 +57,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from base64 import b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import psutil
@@ -199,12 +205,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_healthy(url: str, seconds: float = 90) -> None:
+def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """A URL without its user and password, and them (None when it has none)."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.hostname if ":" not in (parts.hostname or "") else f"[{parts.hostname}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), (parts.username, parts.password or "")
+
+
+def auth_headers(credentials: tuple[str, str] | None) -> dict[str, str]:
+    """The HTTP basic-auth header for a proxy that asks for a password, or none."""
+    if credentials is None:
+        return {}
+    return {"Authorization": "Basic " + b64encode(":".join(credentials).encode()).decode("ascii")}
+
+
+def wait_healthy(url: str, seconds: float = 90, credentials: tuple[str, str] | None = None) -> None:
     """Wait until the Streamlit server answers its health check."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            urllib.request.urlopen(urllib.request.Request(url + "/_stcore/health", headers=auth_headers(credentials)), timeout=2)
             return
         except OSError:
             time.sleep(0.3)
@@ -258,6 +281,8 @@ async def new_pages(browser, args: argparse.Namespace, record: Record) -> list:
     """One tab per session: all in one browser context (they share its HTTP and code caches, like a user's many
     tabs), or each in a context of its own with --contexts each. Every tab's page errors are counted."""
     options = {"viewport": {"width": 1024, "height": 768}, "reduced_motion": "reduce"}
+    if args.credentials:
+        options["http_credentials"] = {"username": args.credentials[0], "password": args.credentials[1]}
     shared = await browser.new_context(**options) if args.contexts == "one" else None
     pages = []
     for _ in range(args.sessions):
@@ -340,12 +365,16 @@ class StreamClient:
         self.cached: set[str] = set()
 
     @classmethod
-    async def open(cls, url: str, timeout: float) -> StreamClient:
-        """Connect to `/_stcore/stream`, offering the `streamlit` subprotocol as the frontend does."""
+    async def open(cls, url: str, timeout: float, credentials: tuple[str, str] | None = None) -> StreamClient:
+        """Connect to `/_stcore/stream`, offering the `streamlit` subprotocol as the frontend does (logging in to a
+        proxy that asks for a password with the credentials given)."""
         import websockets
 
         stream = url.replace("http", "ws", 1) + "/_stcore/stream"
-        connection = await websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=timeout)
+        headers = auth_headers(credentials)
+        connection = await websockets.connect(
+            stream, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, additional_headers=headers
+        )
         return cls(connection)
 
     async def run(self, page: str, query: str, timeout: float) -> None:
@@ -431,7 +460,7 @@ async def ws_connect(url: str, number: int, args: argparse.Namespace, record: Re
     await asyncio.sleep(number * args.stagger)
     start = time.perf_counter()
     try:
-        client = await StreamClient.open(url, args.timeout)
+        client = await StreamClient.open(url, args.timeout, args.credentials)
     except (websockets.WebSocketException, OSError, TimeoutError) as error:
         record.errors.append({"kind": "first load", "query": "", "error": f"{type(error).__name__}: {error}"[:300]})
         return None
@@ -473,7 +502,7 @@ async def drive_ws(url: str, args: argparse.Namespace, memory: Memory) -> tuple[
     """Warm the server up, run the websocket sessions while sampling memory, close them and sample again after an idle pause."""
     queries = title_queries(args.models)
     rss = {"started": memory.rss()}
-    warm = await StreamClient.open(url, args.timeout)
+    warm = await StreamClient.open(url, args.timeout, args.credentials)
     await warm.run("map", QUERIES[0], args.timeout)
     await warm.close()
     await asyncio.sleep(2)
@@ -585,7 +614,8 @@ async def drive(url: str, args: argparse.Namespace, memory: Memory) -> tuple[Rec
     rss = {"started": memory.rss()}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=args.chromium, args=flags)
-        warm = await browser.new_page()
+        login = {"username": args.credentials[0], "password": args.credentials[1]} if args.credentials else None
+        warm = await browser.new_page(http_credentials=login)
         await warm.goto(url + "/map?" + urlencode({"q": QUERIES[0]}))
         await warm.wait_for_function(MAP_DONE, arg=QUERIES[0], timeout=args.timeout * 1000)
         await warm.close()
@@ -634,9 +664,9 @@ def main() -> None:
     args = parser.parse_args()
 
     server = None
+    url, args.credentials = split_credentials(args.url.rstrip("/")) if args.url else (None, None)
     if args.url:
-        url = args.url.rstrip("/")
-        wait_healthy(url)
+        wait_healthy(url, credentials=args.credentials)
         process = psutil.Process(args.pid) if args.pid else None
     else:
         server, url = start_server(args.models)

@@ -1,4 +1,6 @@
-"""The command line: `python -m lib build | update | evaluate | harvest | demo-data | feed`. Errors end with one line and exit code 1."""
+"""The command line: `python -m lib build | update | evaluate | harvest | demo-data | feed | serve`.
+
+Errors end with one line and exit code 1."""
 
 from __future__ import annotations
 
@@ -224,6 +226,7 @@ def parser() -> argparse.ArgumentParser:
     _add_evaluate(commands)
     _add_harvest(commands)
     _add_feed(commands)
+    _add_serve(commands)
     return top
 
 
@@ -388,6 +391,67 @@ def _run_feed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    from lib.serve import DEFAULT_ADDRESS, DEFAULT_PORT, DEFAULT_USER, PASSWORD_ENV
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the app from N processes behind nginx (sticky sessions, optional password and allow list)",
+        description="Start N app processes on 127.0.0.1 sharing the model sets under $MODELS_DIR, and nginx in front of them: "
+        "each browser stays with one process, websockets pass through, and a password or an allow list can guard it. "
+        "Runs until Ctrl-C (or SIGTERM), then stops them all. Needs nginx (apt-get install nginx).",
+    )
+    serve.add_argument("--processes", type=_positive, default=1, help="app processes, one per core is the rule (default 1)")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port nginx listens on (default {DEFAULT_PORT})")
+    serve.add_argument(
+        "--address",
+        default=DEFAULT_ADDRESS,
+        help=f"address nginx listens on (default {DEFAULT_ADDRESS}: this machine only; 0.0.0.0 or :: for every network interface)",
+    )
+    password = serve.add_mutually_exclusive_group()
+    password.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="FILE",
+        help=f"require a password: the first line of FILE, for --user (default {DEFAULT_USER})",
+    )
+    password.add_argument(
+        "--htpasswd", type=Path, metavar="FILE", help="require a password: an existing nginx/Apache password file of user:hash lines"
+    )
+    serve.add_argument(
+        "--user",
+        help=f"require a password for this user: from --password-file, else ${PASSWORD_ENV}, else asked at the terminal",
+    )
+    serve.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="admit only these addresses or networks (repeat it: --allow 192.168.1.0/24 --allow 127.0.0.1); others get 403",
+    )
+    serve.add_argument(
+        "--runtime-dir", type=Path, help="folder for nginx's configuration, pid, temporary files and logs (default: a new temporary folder)"
+    )
+    serve.add_argument("--timeout", type=float, default=180.0, help="seconds the app processes may take to start (default 180)")
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {value}")
+    return number
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from lib.serve import ServeOptions, ask_password, credentials, serve
+
+    password = credentials(args.user, args.password_file, args.htpasswd, os.environ, ask_password)
+    options = ServeOptions(args.processes, args.port, args.address, password, tuple(args.allow), args.runtime_dir)
+    return serve(replace(options, startup_timeout=args.timeout), log_stderr)
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -414,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     handlers = {"build": _run_build, "update": _run_update, "demo-data": _run_demo, "evaluate": _run_evaluate, "harvest": _run_harvest}
     handlers["feed"] = _run_feed
+    handlers["serve"] = _run_serve
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_printer(warnings.showwarning)
