@@ -363,6 +363,7 @@ class StreamClient:
     def __init__(self, connection) -> None:
         self.connection = connection
         self.cached: set[str] = set()
+        self.received_bytes = 0  # every message the server sent this session, as bytes on the websocket
 
     @classmethod
     async def open(cls, url: str, timeout: float, credentials: tuple[str, str] | None = None) -> StreamClient:
@@ -398,6 +399,7 @@ class StreamClient:
                 data = await asyncio.wait_for(self.connection.recv(), remaining)
             except TimeoutError:
                 raise RunFailed(f"no script_finished within {timeout:g} s") from None
+            self.received_bytes += len(data)
             reply = ForwardMsg()
             reply.ParseFromString(data)
             if reply.metadata.cacheable and reply.hash:
