@@ -55,14 +55,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lib.settings import REPOSITORY, current_settings
+from lib.settings import REPOSITORY, SERVE_PASSWORD_ENV, current_settings
 
 DEFAULT_ADDRESS = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_USER = "lab"
 # The environment variable `serve --user NAME` takes the password from (never a command-line argument: others
-# on the machine can read those in `ps`).
-PASSWORD_ENV = "SERVE_PASSWORD"
+# on the machine can read those in `ps`); lib/settings.py lists every variable the project reads.
+PASSWORD_ENV = SERVE_PASSWORD_ENV
 ROUTE_COOKIE = "topic_search_route"
 UPSTREAM_HEADER = "X-Upstream"
 REALM = "arXiv topic search"

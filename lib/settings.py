@@ -10,6 +10,8 @@ started with another environment, or a test that changes a variable, is seen at 
 - LIB_DEBUG: when set (non-empty), the command line shows an unexpected error's traceback.
 - ARXIV_SAMPLE: the real arXiv sample the benchmarks read (default: ../shared/arxiv/sample.jsonl.gz beside the
   repository).
+- SERVE_PASSWORD: the password `python -m lib serve --user NAME` protects a deployment with when no password file
+  is given (read by lib/cli.py for lib/serve.py, never passed on to the app processes).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ MAP_POINTS_ENV = "MAP_MAX_POINTS"
 CACHE_ENV = "TOPIC_SEARCH_CACHE"
 DEBUG_ENV = "LIB_DEBUG"
 SAMPLE_ENV = "ARXIV_SAMPLE"
+SERVE_PASSWORD_ENV = "SERVE_PASSWORD"
 # Maps of at most this many papers draw every paper as a point; larger ones draw all papers as a density image
 # (lib/figures.py) under a sample of points for hovering. $MAP_MAX_POINTS overrides it.
 MAX_MAP_POINTS = 50_000
