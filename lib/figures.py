@@ -32,8 +32,19 @@ LABEL_SHADOW = "0 0 3px #ffffff, 0 0 2px #ffffff"
 QUERY_PREFIX = "Query"
 HITS_NAME = "Top hits"
 HOVER_TITLE_CHARS = 120
-# Only the largest topics get a text label on the map; the legend names every topic.
+# Only the largest topics get a text label on the map, in a dark shade of the topic's colour, so the labels are the map's
+# key; hovering any paper names its topic, and the legend (when shown) names every topic.
 MAX_MAP_LABELS = 30
+# Most luma (0-255, Rec. 709) of a topic label's colour: at least 6:1 against white.
+LABEL_LUMA = 90
+# The map's height in pixels: the whole plot fits under a page's title and one row of controls in a laptop's first
+# screen (1280 x 800: a 450-pixel plot at least) and on a 1920 x 1080 screen.
+MAP_HEIGHT = 540
+# The legend when it lists only the query's star and its hits: inside the plot's top-left corner, over a pale backing,
+# so it takes none of the map's width (a legend of every topic beside the map took a third of it at 1280 pixels).
+CORNER_LEGEND = {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.8)"}
+# A paper pinned on a focused map stays this share of the view's width or height inside its edge.
+PIN_MARGIN = 0.08
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,18 @@ def topic_colour(cluster: int) -> str:
     lightness = (0.42, 0.55, 0.35)[cluster % 3]
     red, green, blue = colorsys.hls_to_rgb(hue, lightness, 0.75)
     return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+
+
+def label_colour(cluster: int) -> str:
+    """A topic label's colour: the topic's hue, darkened until its luma is under LABEL_LUMA (yellows and greens are
+    light at any one lightness), so it reads on the map's pale points and on white."""
+    hue = (cluster * 0.618033988749895 + 0.05) % 1.0
+    lightness = 0.3
+    while True:
+        red, green, blue = (round(channel * 255) for channel in colorsys.hls_to_rgb(hue, lightness, 0.8))
+        if 0.2126 * red + 0.7152 * green + 0.0722 * blue < LABEL_LUMA or lightness <= 0.1:
+            return f"#{red:02x}{green:02x}{blue:02x}"
+        lightness -= 0.02
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -194,8 +217,9 @@ def _focus_extent(papers: pd.DataFrame, cluster: int) -> Extent | None:
     return Extent(float(low["x"] - pad), float(high["x"] + pad), float(low["y"] - pad), float(high["y"] + pad))
 
 
-def _point_traces(shown: pd.DataFrame, labels: dict[int, str], sample: bool) -> list[go.Scattergl | go.Scatter]:
-    """One trace per topic: every paper in WebGL, or (sample) a few in SVG in the colours of the density image."""
+def _point_traces(shown: pd.DataFrame, labels: dict[int, str], sample: bool, legend: bool = True) -> list[go.Scattergl | go.Scatter]:
+    """One trace per topic: every paper in WebGL, or (sample) a few in SVG in the colours of the density image; in the
+    legend when `legend` (the hover label names a paper's topic either way)."""
     traces = []
     for cluster, group in shown.groupby("cluster", sort=True):
         cluster = int(cluster)
@@ -209,6 +233,7 @@ def _point_traces(shown: pd.DataFrame, labels: dict[int, str], sample: bool) -> 
                 y=group["y"],
                 mode="markers",
                 name=name,
+                showlegend=legend,
                 marker={"size": 4, "opacity": 0.35 if noise else 0.75, **colour},
                 customdata=hover_ids(group["id"]),
                 text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in group["title"]],
@@ -216,6 +241,13 @@ def _point_traces(shown: pd.DataFrame, labels: dict[int, str], sample: bool) -> 
             )
         )
     return traces
+
+
+def map_label(label: str) -> str:
+    """A topic's label as the map writes it: its keywords, without the name of a dominant category in front
+    ("Computer Vision and Pattern Recognition: segmentation, image" is "segmentation, image" on the map; hovering a
+    paper names the whole topic). Keywords are cleaned words, so the last ": " is the category's."""
+    return label.rsplit(": ", 1)[-1]
 
 
 def _label_trace(papers: pd.DataFrame, labels: dict[int, str]) -> go.Scatter:
@@ -227,15 +259,25 @@ def _label_trace(papers: pd.DataFrame, labels: dict[int, str]) -> go.Scatter:
         y=centres["y"],
         mode="text",
         name="topic labels",
-        text=[plotly_text(labels.get(int(c), "")) for c in centres.index],
-        textfont={"size": 11, "color": "#1f2933", "shadow": LABEL_SHADOW},
+        text=[plotly_text(map_label(labels.get(int(c), ""))) for c in centres.index],
+        textfont={"size": 11, "color": [label_colour(int(c)) for c in centres.index], "shadow": LABEL_SHADOW},
         hoverinfo="skip",
         showlegend=False,
     )
 
 
-def base_map(papers: pd.DataFrame, labels: dict[int, str], focus: int | None = None, max_points: int | None = None) -> go.Figure:
+def base_map(
+    papers: pd.DataFrame,
+    labels: dict[int, str],
+    focus: int | None = None,
+    max_points: int | None = None,
+    legend: bool = False,
+    height: int = MAP_HEIGHT,
+) -> go.Figure:
     """The map without a query: papers coloured by topic, labels at topic centres, zoomed onto `focus` if given.
+
+    The labels in their topics' colours are the key; `legend` adds a legend of every topic beside the map (a third
+    of its width at 1280 pixels), without it the legend lists only what is pinned (pin_query), in a corner.
 
     Up to `max_points` papers (map_point_limit() by default) every paper is a WebGL point. Beyond, every paper is
     counted into a density image drawn under the chart (sharper over the focused topic) with HOVER_POINTS sampled
@@ -252,10 +294,10 @@ def base_map(papers: pd.DataFrame, labels: dict[int, str], focus: int | None = N
         if focused is not None:
             images.append(density_image(papers, focused))
         figure.update_layout(images=images)
-        for trace in _point_traces(map_sample(papers, HOVER_POINTS), labels, sample=True):
+        for trace in _point_traces(map_sample(papers, HOVER_POINTS), labels, sample=True, legend=legend):
             figure.add_trace(trace)
     else:
-        for trace in _point_traces(papers, labels, sample=False):
+        for trace in _point_traces(papers, labels, sample=False, legend=legend):
             figure.add_trace(trace)
     figure.add_trace(_label_trace(papers, labels))
     if focused is not None:
@@ -265,12 +307,17 @@ def base_map(papers: pd.DataFrame, labels: dict[int, str], focus: int | None = N
     else:
         ranges = {}
     figure.update_layout(
-        height=680,
+        height=height,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
         # Over a density image a legend click could hide only the sample of points, so the legend is a key there.
-        legend={"itemsizing": "constant", "font": {"size": 11}, **({"itemclick": False, "itemdoubleclick": False} if dense else {})},
+        legend={
+            "itemsizing": "constant",
+            "font": {"size": 11},
+            **({"itemclick": False, "itemdoubleclick": False} if dense else {}),
+            **({} if legend else CORNER_LEGEND),
+        },
         dragmode="select",
         uirevision=f"focus-{focus}",
         **ranges,
@@ -307,12 +354,32 @@ def pin_query(figure: go.Figure, papers: pd.DataFrame, pin: QueryPin) -> go.Figu
     return figure
 
 
+def _keep_in_view(figure: go.Figure, x: float, y: float) -> None:
+    """Widen a zoomed map's ranges (none: the whole map, which holds every paper) so the point lies inside, off the edge."""
+    for axis, value in (("xaxis", x), ("yaxis", y)):
+        shown = figure.layout[axis].range
+        if shown is None:
+            continue
+        low, high = float(shown[0]), float(shown[1])
+        margin = (high - low) * PIN_MARGIN
+        figure.layout[axis].range = [min(low, value - margin), max(high, value + margin)]
+
+
 def topic_map(
-    papers: pd.DataFrame, labels: dict[int, str], pin: QueryPin | None = None, focus: int | None = None, max_points: int | None = None
+    papers: pd.DataFrame,
+    labels: dict[int, str],
+    pin: QueryPin | None = None,
+    focus: int | None = None,
+    max_points: int | None = None,
+    height: int = MAP_HEIGHT,
 ) -> go.Figure:
-    """The topic map (see base_map) with the query pinned on it when given."""
-    figure = base_map(papers, labels, focus, max_points)
-    return figure if pin is None else pin_query(figure, papers, pin)
+    """The topic map (see base_map) with the query or paper pinned on it when given, the pin always in view: a focused
+    map is widened to hold it (a paper at its topic's edge lies outside the topic's central 98 %)."""
+    figure = base_map(papers, labels, focus, max_points, height=height)
+    if pin is None:
+        return figure
+    _keep_in_view(figure, pin.x, pin.y)
+    return pin_query(figure, papers, pin)
 
 
 def selection_points(event: object) -> list[dict]:

@@ -10,6 +10,7 @@ invisible WORD JOINER (U+2060) is also put inside those patterns; it never shows
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from lib.arxiv_ids import is_arxiv_id
 
@@ -25,6 +26,9 @@ _WWW_DOT = re.compile(r"(?<=www)\.", re.IGNORECASE)
 _TYPOGRAPHY = re.compile(r"(?<!\S)(?:<->|->|<-|--|>=|<=|~=)(?!\S)")
 _UNSAFE_TEX = re.compile(r"\\(?:href|url|includegraphics|html[A-Za-z]*|rule|kern|mkern|hskip|mskip|hspace|raisebox)(?![A-Za-z])")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+# A word as cleaning reads it (lib/cleaning.py): a run of alphanumeric characters.
+_WORD = re.compile(r"[^\W_]+")
+BOLD = "**"
 
 
 def markdown_literal(text: str, *, inline: bool = False) -> str:
@@ -41,6 +45,43 @@ def markdown_with_math(text: str, *, inline: bool = False) -> str:
     A `\\$` in the source is a literal dollar; math that could break out of its delimiters is shown as text.
     """
     return "\n\n".join(_with_math(paragraph) for paragraph in _paragraphs(text, inline))
+
+
+def fold_line(text: str) -> str:
+    """Text as one line the way markdown_literal(inline=True) reads it: control characters dropped, whitespace runs
+    folded to single spaces, ends stripped. Positions in the result are positions in what is shown."""
+    return " ".join(_paragraphs(text, inline=True))
+
+
+def math_spans(text: str) -> list[tuple[int, int]]:
+    """Where markdown_with_math(text, inline=True) keeps math for KaTeX: (start, end) of each balanced, safe $...$ or
+    $$...$$ in fold_line(text). A cut inside one would show its source (lib/snippets.py cuts around them)."""
+    line, spans, position = fold_line(text), [], 0
+    while match := _DOLLAR.search(line, position):
+        position = match.end()
+        if match[0] == "\\$":
+            continue
+        end = _math_end(line, match.start(), match[0])
+        if end is not None:
+            spans.append((match.start(), end))
+            position = end
+    return spans
+
+
+def markdown_marked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """One line of untrusted text as markdown_with_math(inline=True) shows it, with the words at these spans in bold.
+
+    For query words in a snippet (lib/snippets.py). The spans index `text` as fold_line returns it (any other text is
+    folded and shown without marks). Only a span that is exactly one whole word (a run of letters and digits) outside
+    math is marked, so the bold markers open and close next to letters and can never pair with the text's own
+    characters, which stay escaped as ever.
+    """
+    line = fold_line(text)
+    words = set() if line != text else {(match.start(), match.end()) for match in _WORD.finditer(line)}
+    chosen = sorted(span for span in set(spans) if span in words)
+    if not line:
+        return ""
+    return _with_math(line, frozenset(start for start, _ in chosen), frozenset(end for _, end in chosen))
 
 
 def arxiv_links(paper_id: str) -> dict[str, str] | None:
@@ -71,35 +112,68 @@ def _paragraphs(text: str, inline: bool) -> list[str]:
     return [folded for folded in (" ".join(part.split()) for part in parts) if folded]
 
 
-def _escape(segment: str) -> str:
-    """Backslash-escape ASCII punctuation after putting word joiners into patterns matched on decoded text."""
-    segment = _JOIN_AFTER.sub(lambda match: match[0] + WORD_JOINER, segment)
-    segment = _WWW_DOT.sub(WORD_JOINER + ".", segment)
-    segment = _TYPOGRAPHY.sub(lambda match: match[0][0] + WORD_JOINER + match[0][1:], segment)
-    return "".join("\\" + char if char in _PUNCTUATION else char for char in segment)
+def _joiner_positions(segment: str) -> set[int]:
+    """Where a word joiner goes (before the character at each position) to break patterns matched on decoded text."""
+    positions = {match.end() for match in _JOIN_AFTER.finditer(segment)}
+    positions |= {match.start() for match in _WWW_DOT.finditer(segment)}
+    positions |= {match.start() + 1 for match in _TYPOGRAPHY.finditer(segment)}
+    return positions
 
 
-def _with_math(paragraph: str) -> str:
-    """One paragraph with its valid math segments kept verbatim and everything else escaped."""
+def _escape(segment: str, opens: frozenset[int] = frozenset(), closes: frozenset[int] = frozenset()) -> str:
+    """Backslash-escape ASCII punctuation, with word joiners put into patterns matched on decoded text; bold markers
+    open before the characters at `opens` and close after those ending at `closes` (positions in `segment`)."""
+    joiners = _joiner_positions(segment)
+    out: list[str] = []
+    for position, char in enumerate(segment):
+        if position in joiners:
+            out.append(WORD_JOINER)
+        if position in opens:
+            out.append(BOLD)
+        out.append("\\" + char if char in _PUNCTUATION else char)
+        if position + 1 in closes:
+            out.append(BOLD)
+    if len(segment) in joiners:
+        out.append(WORD_JOINER)
+    return "".join(out)
+
+
+def _with_math(paragraph: str, opens: frozenset[int] = frozenset(), closes: frozenset[int] = frozenset()) -> str:
+    """One paragraph with its valid math segments kept verbatim and everything else escaped; words marked by
+    `opens` and `closes` (positions in the paragraph, see _escape) in bold where they lie outside math."""
     out: list[str] = []
     literal: list[str] = []
+    # Where each character of `literal` stands in the paragraph (a source `\\$` is one `$`, at the dollar's place).
+    places: list[int] = []
     position = 0
+
+    def flush() -> None:
+        text = "".join(literal)
+        at = {place: index for index, place in enumerate(places)}
+        out.append(_escape(text, frozenset(at[p] for p in opens if p in at), frozenset(at[p - 1] + 1 for p in closes if p - 1 in at)))
+        literal.clear()
+        places.clear()
+
+    def keep(start: int, end: int) -> None:
+        literal.append(paragraph[start:end])
+        places.extend(range(start, end))
+
     while match := _DOLLAR.search(paragraph, position):
-        literal.append(paragraph[position : match.start()])
+        keep(position, match.start())
         position = match.end()
         if match[0] == "\\$":
             literal.append("$")
+            places.append(match.start() + 1)
             continue
         end = _math_end(paragraph, match.start(), match[0])
         if end is None:
-            literal.append(match[0])
+            keep(match.start(), match.end())
             continue
-        out.append(_escape("".join(literal)))
+        flush()
         out.append(paragraph[match.start() : end])
-        literal = []
         position = end
-    literal.append(paragraph[position:])
-    out.append(_escape("".join(literal)))
+    keep(position, len(paragraph))
+    flush()
     return "".join(out)
 
 

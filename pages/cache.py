@@ -85,12 +85,12 @@ def exports(engine: Engine, rows: tuple[int, ...]) -> tuple[bytes, bytes]:
 
 
 @st.cache_data(max_entries=32, show_spinner="Drawing the map…", hash_funcs=BY_ENGINE)
-def base_map_spec(engine: Engine, focus: int | None, level: int = 0) -> dict:
-    """The map without a query, per model set, focus and topic level, as a plain dict."""
+def base_map_spec(engine: Engine, focus: int | None, level: int = 0, legend: bool = False) -> dict:
+    """The map without a query, per model set, focus, topic level and whether it has a legend of every topic, as a plain dict."""
     catalogue = engine.catalogue
     chosen = catalogue.level(level)
     papers = catalogue.papers[MAP_COLUMNS].assign(cluster=catalogue.level_clusters(level)) if level else catalogue.papers
-    return base_map(papers, {topic["id"]: topic["label"] for topic in chosen.topics}, focus).to_dict()
+    return base_map(papers, {topic["id"]: topic["label"] for topic in chosen.topics}, focus, legend=legend).to_dict()
 
 
 @st.cache_data(max_entries=256, show_spinner="Finding what is new…", hash_funcs=BY_ENGINE)

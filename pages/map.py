@@ -19,28 +19,39 @@ MAX_LISTED = 1000
 # At most this many papers of a selection are marked at once.
 MARK_MAX = 200
 
+HINT = "Drag to select papers (box or lasso in the toolbar), scroll to zoom, double-click to reset."
+
 st.title("Topic map")
 engine = choose_engine()
 if engine is not None:
-    level = level_control(engine)
+    # One row of controls, so the whole map fits in a laptop's first screen under it (lib/figures.py MAP_HEIGHT).
+    query_box, focus_box, level_box, legend_box = st.columns([10, 6, 4, 3], vertical_alignment="bottom")
+    with level_box:
+        level = level_control(engine)
     labels = {topic["id"]: topic["label"] for topic in level.topics}
-    query = st.text_input("Pin a query on the map", value=url.value("q"), placeholder="e.g. superconductivity in twisted bilayers")
+    query = query_box.text_input(
+        "Pin a query on the map", placeholder="e.g. superconductivity in twisted bilayers", **url.bind("map-query", "q", url.value("q"))
+    )
     focus_options = [None, *labels]
-    if url.value("focus") and not url.index("focus", focus_options):
-        st.warning("The topic to focus on in the link does not exist at this topic level; the whole map is shown.")
-    focus = st.selectbox(
+    focus = focus_box.selectbox(
         "Focus on a topic",
         focus_options,
-        index=url.index("focus", focus_options),
         format_func=lambda c: "whole map" if c is None else f"{c}: {labels[c]}",
+        placeholder="whole map",  # a keyed selectbox shows None, its first option, as no choice
+        **url.bind("map-focus", "focus", focus_options[url.index("focus", focus_options)]),
     )
+    # Without a legend the labels, in their topics' colours, are the key; the legend lists every topic beside the map.
+    legend = legend_box.toggle("Legend", **url.bind("map-legend", "legend", url.value("legend") == "1", lambda on: 1 if on else None))
+    if url.value("focus") and not url.index("focus", focus_options):
+        st.warning("The topic to focus on in the link does not exist at this topic level; the whole map is shown.")
     prepared = prepare_query(query)
-    if url.write(q=prepared.text, focus=focus):
+    if url.write(q=prepared.text, focus=focus, legend=1 if legend else None):
         st.info("This query is too long for a link that opens again: a copied link will not reopen it.")
     # Built from the same dict every run, the chart's spec is the same, so Streamlit keeps its selection across reruns.
-    figure = go.Figure(cache.base_map_spec(engine, focus, level.index))
+    figure = go.Figure(cache.base_map_spec(engine, focus, level.index, legend))
     if prepared.truncated:
         st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is placed on the map.")
+    placed = False
     if prepared.text:
         location = engine.ranker.locate(prepared.text)
         if location is None:
@@ -49,8 +60,11 @@ if engine is not None:
             hits = cache.search(engine, prepared.text, 10, (), None)
             pin_query(figure, engine.catalogue.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
             topic = markdown_literal(labels.get(level.group_of.get(location.cluster, -1), "unclustered"))
-            st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.")
-    st.caption("Drag to select papers (box or lasso in the toolbar), scroll to zoom, double-click to reset.")
+            # One line (cut with an ellipsis when too long, shown whole on hover), the map's hint behind its help icon.
+            st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.", help=HINT, wrap=False)
+            placed = True
+    if not placed:
+        st.caption(HINT)
     event = st.plotly_chart(figure, key="map", on_select="rerun", config={"scrollZoom": True})
     rows = selected_rows(engine.catalogue.papers["x"].to_numpy(), engine.catalogue.papers["y"].to_numpy(), event)
     if rows is None:

@@ -64,8 +64,8 @@ def params(engine: Engine, **values: object) -> dict[str, str]:
 
 
 def page_link(engine: Engine, page: AppPage, label: str, icon: str | None = None, **values: object) -> None:
-    """A link to a page of the app showing this view's model set (and these values)."""
-    st.page_link(page.st_page(), label=label, icon=icon or page.icon, query_params=params(engine, **values))
+    """A link to a page of the app showing this view's model set (and these values); `icon=""` shows no icon."""
+    st.page_link(page.st_page(), label=label, icon=page.icon if icon is None else icon, query_params=params(engine, **values))
 
 
 def switch(engine: Engine, page: AppPage, **values: object) -> NoReturn:

@@ -8,7 +8,10 @@ import pages.url as url
 from lib.figures import QueryPin, topic_map
 from lib.text import markdown_literal, markdown_with_math, year_of
 from pages.picker import choose_engine
-from pages.widgets import has_text, paper_card, paper_links
+from pages.widgets import has_text, paper_links, paper_row
+
+# The map beside the paper: its whole plot in a laptop's first screen under a two-line title.
+PAPER_MAP_HEIGHT = 440
 
 engine = choose_engine()
 if engine is not None:
@@ -23,21 +26,26 @@ if engine is not None:
         st.stop()
     paper = engine.catalogue.papers.iloc[row]
     st.title(markdown_with_math(paper["title"], inline=True))
-    if has_text(paper["authors"]):
-        st.markdown(markdown_literal(paper["authors"], inline=True))
     cluster = int(paper["cluster"])
-    st.caption(
-        " · ".join(markdown_literal(p) for p in (paper["id"], year_of(paper["update_date"]), paper["categories"]) if p)
-        + f" · {paper_links(paper['id'])}"
-    )
-    if has_text(paper["abstract"]):
-        st.markdown(markdown_with_math(paper["abstract"]))
-    st.markdown(f"**Topic:** {markdown_literal(engine.catalogue.topic_label(cluster))}")
-    if cluster >= 0:
-        nav.page_link(engine, nav.TOPICS, "All papers of this topic", icon=":material/list:", topic=cluster)
+    # The paper beside its place on the map, so its pin is in the first screen (the map widened to hold it).
+    text, place = st.columns(2, gap="medium")
+    with text:
+        if has_text(paper["authors"]):
+            st.markdown(markdown_literal(paper["authors"], inline=True))
+        st.caption(
+            " · ".join(markdown_literal(p) for p in (paper["id"], year_of(paper["update_date"]), paper["categories"]) if p)
+            + f" · {paper_links(paper['id'])}"
+        )
+        if has_text(paper["abstract"]):
+            st.markdown(markdown_with_math(paper["abstract"]))
+        st.markdown(f"**Topic:** {markdown_literal(engine.catalogue.topic_label(cluster))}")
+        if cluster >= 0:
+            nav.page_link(engine, nav.TOPICS, "All papers of this topic", icon=":material/list:", topic=cluster)
     labels = engine.catalogue.labels
     pin = QueryPin(float(paper["x"]), float(paper["y"]), paper["title"], label="This paper")
-    st.plotly_chart(topic_map(engine.catalogue.papers, labels, pin, cluster if cluster >= 0 else None), key="paper-map")
+    figure = topic_map(engine.catalogue.papers, labels, pin, cluster if cluster >= 0 else None, height=PAPER_MAP_HEIGHT)
+    place.plotly_chart(figure, key="paper-map")
     st.subheader("Nearest papers")
-    for rank, hit in enumerate(cache.similar(engine, paper["id"], 10)):
-        paper_card(engine, hit.row, hit.score, key=f"n{rank}")
+    with st.container(gap="xsmall"):
+        for rank, hit in enumerate(cache.similar(engine, paper["id"], 10)):
+            paper_row(engine, hit.row, hit.score, key=f"n{rank}")

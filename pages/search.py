@@ -6,9 +6,10 @@ import pages.cache as cache
 import pages.nav as nav
 import pages.url as url
 from lib.search import MAX_QUERY_CHARS, prepare_query
+from lib.snippets import query_terms
 from lib.urlstate import split_values
 from pages.picker import choose_engine
-from pages.widgets import hit_list, paper_card
+from pages.widgets import hit_list, paper_row
 
 st.title("Search arXiv by meaning")
 engine = choose_engine()
@@ -20,14 +21,21 @@ if engine is not None:
             st.warning("That paper is not in this model set.")
         else:
             st.subheader("More like this paper")
-            paper_card(engine, row, key="source", actions=False)
+            paper_row(engine, row, key="source", actions=False)
             if st.button("Back to search"):
                 url.write(like=None)
                 st.rerun()
             hit_list(engine, cache.similar(engine, like, 20), f"more-like-{like}", "like")
         st.stop()
 
-    query = st.text_input("What are you looking for?", value=url.value("q"), placeholder="e.g. graph neural networks for molecules")
+    # The search box and the results' downloads share one row, so the results start high on the first screen.
+    top = st.container(horizontal=True, vertical_alignment="center", gap="small", key="search-bar")
+    query = top.text_input(
+        "What are you looking for?",
+        placeholder="What are you looking for? e.g. graph neural networks for molecules",
+        label_visibility="collapsed",
+        **url.bind("search-query", "q", url.value("q")),
+    )
     with st.sidebar:
         modes = {"hybrid": "Hybrid (meaning + keywords)", "semantic": "Meaning only", "lexical": "Keywords only (BM25)"}
         wanted_mode = url.value("mode", "hybrid")
@@ -62,7 +70,9 @@ if engine is not None:
     if named is not None and named[1] is not None:
         st.success(f"arXiv:{named[0]} is in this model set: the paper first, then the papers most like it.")
         nav.page_link(engine, nav.PAPER, f"Open the paper page of arXiv:{named[0]}", id=named[0])
-        hit_list(engine, cache.search(engine, prepared.text, count, tuple(categories), years, mode), f"like-{named[0]}", "named")
+        hit_list(
+            engine, cache.search(engine, prepared.text, count, tuple(categories), years, mode), f"like-{named[0]}", "named", exports=top
+        )
         st.stop()
     if named is not None:
         st.warning(f"arXiv:{named[0]} is not in this model set; the results below treat it as text.")
@@ -80,4 +90,4 @@ if engine is not None:
     hits = cache.search(engine, prepared.text, count, tuple(categories), years, mode)
     if not hits:
         st.warning("No paper matches these filters." if categories or years else "No paper matches this query.")
-    hit_list(engine, hits, "search-results", "search")
+    hit_list(engine, hits, "search-results", "search", terms=query_terms(prepared.text), exports=top)

@@ -1,17 +1,20 @@
-"""Topics page: every topic with its label and size; one topic's papers, keywords and years."""
+"""Topics page: one topic's name, keywords, papers per year and papers first; every topic's table and topics over time
+one tab away."""
 
 import streamlit as st
 
 import pages.nav as nav
 import pages.url as url
+from lib.snippets import query_terms
 from lib.text import markdown_literal
 from lib.topic_views import counts_over_time, fastest_growing, papers_per_year, period_label, series_name, topic_members, topic_table
 from lib.urlstate import parse_ints
 from pages.picker import choose_engine
-from pages.widgets import export_buttons, level_control, paper_card
+from pages.widgets import export_buttons, level_control, paper_row
 
 PAGE_SIZE = 20
 EXPORT_MAX = 10_000
+TABS = ("Topic", "All topics", "Topics over time")
 
 
 def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None:
@@ -20,34 +23,66 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
     known = months[months > 0]
     if not len(known):
         return
-    with st.expander("Topics over time", expanded=bool(url.value("compare") or url.value("grow_from"))):
-        wanted, unknown = parse_ints(url.values("compare"), by_id)
-        if unknown:
-            st.warning(f"Topics to compare in the link that this model set does not have were left out: {url.listed(unknown)}.")
-        default = wanted or ([chosen] if chosen is not None else list(by_id)[:5])
-        compare = st.multiselect("Topics to compare", list(by_id), default=default, format_func=lambda c: f"{c}: {by_id[c]['label']}")
-        by = st.radio("Papers per", ["year", "month"], index=1 if url.value("by") == "month" else 0, horizontal=True)
-        url.write(compare=compare if compare != default or wanted else None, by=by if by == "month" else None)
-        if compare:
-            counts = counts_over_time(months, clusters, compare, by).rename(columns=lambda c: series_name(c, by_id[c]["label"]))
-            st.line_chart(counts, x_label=by, y_label="papers", height=260)
-        span = list(range(int(known.min()), int(known.max()) + 1))
-        labels = {code: period_label(code, "month") for code in span}
-        start = next((c for c in span if labels[c] == url.value("grow_from")), span[max(0, len(span) - 24)])
-        end = next((c for c in span if labels[c] == url.value("grow_to")), span[-1])
-        if len(span) > 1:
-            start, end = st.select_slider("Growth window (months)", span, value=(start, max(start, end)), format_func=labels.get)
-        url.write(
-            grow_from=labels[start] if start != span[max(0, len(span) - 24)] else None, grow_to=labels[end] if end != span[-1] else None
-        )
-        growing = fastest_growing(months, clusters, level.topics, start, end)
-        st.markdown(
-            f"**Fastest-growing topics**, {labels[start]} to {labels[end]}: papers in the later half of the window against the earlier."
-        )
-        if growing.empty:
-            st.info("No topic has 10 papers in this window.")
-        else:
-            st.dataframe(growing.head(15), hide_index=True, column_config={"growth": st.column_config.NumberColumn(format="%.2f×")})
+    wanted, unknown = parse_ints(url.values("compare"), by_id)
+    if unknown:
+        st.warning(f"Topics to compare in the link that this model set does not have were left out: {url.listed(unknown)}.")
+    default = wanted or ([chosen] if chosen is not None else list(by_id)[:5])
+    compare = st.multiselect("Topics to compare", list(by_id), default=default, format_func=lambda c: f"{c}: {by_id[c]['label']}")
+    by = st.radio("Papers per", ["year", "month"], index=1 if url.value("by") == "month" else 0, horizontal=True)
+    url.write(compare=compare if compare != default or wanted else None, by=by if by == "month" else None)
+    if compare:
+        counts = counts_over_time(months, clusters, compare, by).rename(columns=lambda c: series_name(c, by_id[c]["label"]))
+        st.line_chart(counts, x_label=by, y_label="papers", height=260)
+    span = list(range(int(known.min()), int(known.max()) + 1))
+    labels = {code: period_label(code, "month") for code in span}
+    start = next((c for c in span if labels[c] == url.value("grow_from")), span[max(0, len(span) - 24)])
+    end = next((c for c in span if labels[c] == url.value("grow_to")), span[-1])
+    if len(span) > 1:
+        start, end = st.select_slider("Growth window (months)", span, value=(start, max(start, end)), format_func=labels.get)
+    url.write(grow_from=labels[start] if start != span[max(0, len(span) - 24)] else None, grow_to=labels[end] if end != span[-1] else None)
+    growing = fastest_growing(months, clusters, level.topics, start, end)
+    st.markdown(
+        f"**Fastest-growing topics**, {labels[start]} to {labels[end]}: papers in the later half of the window against the earlier."
+    )
+    if growing.empty:
+        st.info("No topic has 10 papers in this window.")
+    else:
+        st.dataframe(growing.head(15), hide_index=True, column_config={"growth": st.column_config.NumberColumn(format="%.2f×")})
+
+
+def topic_section(engine, papers, topic: dict, level_index: int) -> None:
+    """One topic: its name, keywords, size, categories and papers per year side by side, then its papers (closest to its
+    centre first, paged, the keywords marked in their snippets) and their downloads."""
+    chosen = topic["id"]
+    st.subheader(f"Topic {chosen}: {markdown_literal(topic['label'])}")
+    about, chart = st.columns([3, 2], vertical_alignment="top")
+    with about:
+        st.markdown("**Keywords:** " + markdown_literal(", ".join(topic["keywords"])))
+        shares = ", ".join(f"{category} {share:.0%}" for category, share in topic.get("top_categories", []))
+        st.caption(f"{topic['size']:,} papers" + (f" · {markdown_literal(shares)}" if shares else ""))
+        nav.page_link(engine, nav.MAP, "Show on the map", focus=chosen, level=level_index or None)
+    per_year = papers_per_year(papers, chosen)
+    if not per_year.empty:
+        chart.bar_chart(per_year, x_label="year", y_label="papers", height=170)
+    members = topic_members(papers, topic)
+    pages = max(1, -(-len(members) // PAGE_SIZE))
+    rows = engine.catalogue.papers.index.get_indexer(members.index[:EXPORT_MAX]).tolist()
+    bar = export_buttons(
+        engine, rows, f"topic-{chosen}", f"topic{chosen}", note=f"{len(members):,} papers, closest to the topic's centre first"
+    )
+    with bar:
+        st.caption(f"page (of {pages:,})")
+        label = f"Page (of {pages}, closest to the topic's centre first)"
+        bound = url.bind("topic-page", "p", url.integer("p", 1, 1, pages), lambda number: number if number > 1 else None)
+        page = st.number_input(label, 1, pages, label_visibility="collapsed", width=130, **bound)
+    url.write(p=page if page > 1 else None)
+    if len(members) > EXPORT_MAX:
+        st.caption(f"The downloads hold the {EXPORT_MAX:,} papers closest to the topic's centre.")
+    start = (page - 1) * PAGE_SIZE
+    terms = query_terms(" ".join(topic["keywords"]))
+    with st.container(gap="xsmall"):
+        for position, member in enumerate(members.index[start : start + PAGE_SIZE]):
+            paper_row(engine, engine.catalogue.papers.index.get_loc(member), key=f"t{chosen}-{start + position}", terms=terms)
 
 
 st.title("Topics")
@@ -56,37 +91,37 @@ if engine is not None:
     if not engine.catalogue.topics:
         st.warning("This model set has no topics: clustering found none. Rebuild with a smaller --min-cluster-size.")
         st.stop()
-    level = level_control(engine)
+    picker_box, level_box = st.columns([3, 1], vertical_alignment="bottom")
+    with level_box:
+        level = level_control(engine)
     papers = engine.catalogue.papers
     if level.index:
         papers = papers[["id", "x", "y", "update_date"]].assign(cluster=engine.catalogue.level_clusters(level.index))
     by_id = {topic["id"]: topic for topic in level.topics}
-    st.dataframe(topic_table(papers, level.topics), hide_index=True, height=300)
     ids = [None, *by_id]
     index = url.index("topic", ids)
+    chosen = picker_box.selectbox(
+        "Choose a topic",
+        ids,
+        format_func=lambda c: "—" if c is None else f"{c}: {by_id[c]['label']} ({by_id[c]['size']:,})",
+        placeholder="—",  # a keyed selectbox shows None, its first option, as no choice
+        **url.bind("topic-choice", "topic", ids[index]),
+    )
     if url.value("topic") and index == 0:
         st.warning("The topic named in the link does not exist in this model set.")
-    chosen = st.selectbox(
-        "Choose a topic", ids, index=index, format_func=lambda c: "—" if c is None else f"{c}: {by_id[c]['label']} ({by_id[c]['size']:,})"
-    )
     url.write(topic=chosen)
-    over_time(engine, level, by_id, chosen)
-    if chosen is not None:
-        topic = by_id[chosen]
-        st.subheader(f"Topic {chosen}: {markdown_literal(topic['label'])}")
-        st.markdown("**Keywords:** " + markdown_literal(", ".join(topic["keywords"])))
-        nav.page_link(engine, nav.MAP, "Show on the map", focus=chosen, level=level.index or None)
-        per_year = papers_per_year(papers, chosen)
-        if not per_year.empty:
-            st.bar_chart(per_year, x_label="year", y_label="papers", height=220)
-        members = topic_members(papers, topic)
-        rows = engine.catalogue.papers.index.get_indexer(members.index[:EXPORT_MAX]).tolist()
-        export_buttons(engine, rows, f"topic-{chosen}", f"topic{chosen}")
-        if len(members) > EXPORT_MAX:
-            st.caption(f"The downloads hold the {EXPORT_MAX:,} papers closest to the topic's centre.")
-        pages = max(1, -(-len(members) // PAGE_SIZE))
-        page = st.number_input(f"Page (of {pages}, closest to the topic's centre first)", 1, pages, url.integer("p", 1, 1, pages))
-        url.write(p=page if page > 1 else None)
-        start = (page - 1) * PAGE_SIZE
-        for position in members.index[start : start + PAGE_SIZE]:
-            paper_card(engine, engine.catalogue.papers.index.get_loc(position), key=f"t{chosen}")
+    # The chosen topic first; without one, the table of every topic (or the comparison over time a link asks for).
+    comparing = bool(url.value("compare") or url.value("grow_from"))
+    default = TABS[0] if chosen is not None else TABS[2] if comparing else TABS[1]
+    # Keyed by the chosen topic: choosing one shows its tab, and working in another tab keeps that tab (tabs keep the
+    # one last shown while their key stays, whatever their default).
+    topic_tab, table_tab, time_tab = st.tabs(list(TABS), default=default, key=f"topic-tabs-{chosen}")
+    with table_tab:
+        st.dataframe(topic_table(papers, level.topics), hide_index=True)
+    with time_tab:
+        over_time(engine, level, by_id, chosen)
+    with topic_tab:
+        if chosen is None:
+            st.info("Choose a topic above to see its keywords, papers per year and papers; every topic is in the next tab.")
+        else:
+            topic_section(engine, papers, by_id[chosen], level.index)

@@ -7,6 +7,8 @@ not reopen the view (over Streamlit's 1,000 parameters, or longer than the serve
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from lib.text import markdown_literal
@@ -97,6 +99,23 @@ def write(**changes: object) -> str | None:
         elif current.get(key) != wanted[key]:
             st.query_params[key] = wanted[key] if len(wanted[key]) > 1 else wanted[key][0]
     return link_problem(wanted)
+
+
+def bind(key: str, url_key: str, value: object, to_url: Callable[[object], object] | None = None) -> dict[str, object]:
+    """Keyword arguments that tie a widget to the URL's `url_key`: the widget is keyed, takes the URL's value (`value`,
+    as the page reads it) on every run, and a change goes to the URL (through `to_url`) before the rerun reads it.
+
+    A widget given its value from the URL without a key lost every other change: Streamlit (1.67) counts its value as
+    part of its identity, so the run after a change made it a new widget, which started again from the URL's old
+    value (a second query typed, or a second topic picked, was dropped). Pass no value of its own to the widget.
+    """
+    st.session_state[key] = value
+
+    def changed() -> None:
+        new = st.session_state[key]
+        write(**{url_key: to_url(new) if to_url else new})
+
+    return {"key": key, "on_change": changed}
 
 
 def index(key: str, options: list) -> int:

@@ -12,7 +12,7 @@ from lib.text import markdown_literal
 from lib.whats_new import BY_UPDATE, parse_date
 from pages.marks import marked_lists, marks_from_link
 from pages.picker import choose_engine
-from pages.widgets import export_buttons, hit_list, paper_card
+from pages.widgets import export_buttons, hit_list, paper_row
 
 SOURCES = {"marked": "The marked papers", "file": "An interest file", "none": "Nothing: newest first"}
 
@@ -92,4 +92,4 @@ if engine is not None:
         st.subheader("Newest first")
         export_buttons(engine, result.rows, name, "new")
         for rank, row in enumerate(result.rows):
-            paper_card(engine, row, key=f"new{rank}")
+            paper_row(engine, row, key=f"new{rank}")

@@ -1,4 +1,5 @@
-"""Widgets the pages share: a paper card, the mark toggle, the topic-level slider, export buttons and the hit list.
+"""Widgets the pages share: a paper's compact result row and its actions, the mark toggle, the topic-level slider,
+export buttons and the hit list.
 
 Text from papers and links is shown literally (lib/text.py); links between pages go through pages/nav.py.
 """
@@ -6,9 +7,10 @@ Text from papers and links is shown literally (lib/text.py); links between pages
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import pages.cache as cache
 import pages.nav as nav
@@ -17,7 +19,8 @@ from lib.demo import DEMO_ID_PREFIX
 from lib.engine import Engine
 from lib.levels import Level
 from lib.search import Hit
-from lib.text import arxiv_links, markdown_literal, markdown_with_math, year_of
+from lib.snippets import short_authors, snippet
+from lib.text import arxiv_links, markdown_literal, markdown_marked, markdown_with_math, year_of
 from pages.marks import MARK_LABELS, marks, set_mark
 
 
@@ -34,27 +37,40 @@ def has_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def paper_card(engine: Engine, row: int, score: float | None = None, key: str = "", actions: bool = True) -> None:
-    """One paper: title, authors, year, categories, score, topic, links, abstract on demand, next steps."""
+def paper_row(engine: Engine, row: int, score: float | None = None, key: str = "", terms: Iterable[str] = (), actions: bool = True) -> None:
+    """One paper as a compact result row, 100 to 125 pixels tall, so that five fit in a laptop's first screen: its title
+    (a link to its page); one line of authors (cut short), year, categories, arXiv links, topic and score; then two
+    lines of its abstract around the `terms` (query words, in bold), which open in place on the whole abstract and,
+    under it, the paper's actions (more like this, mark more or less like). `key` tells the rows of a page apart."""
     paper = engine.catalogue.papers.iloc[row]
-    with st.container(border=True):
-        st.markdown(f"**{markdown_with_math(paper['title'], inline=True)}**")
-        details = [paper["authors"], year_of(paper["update_date"]), paper["categories"]]
-        meta = " · ".join(markdown_literal(part, inline=True) for part in details if part)
-        topic = markdown_literal(engine.catalogue.topic_label(int(paper["cluster"])), inline=True)
-        scored = f" · score {score:.3f}" if score is not None else ""
-        st.caption(f"{meta}{scored} · topic: {topic} · {paper_links(paper['id'])}")
-        if has_text(paper["abstract"]):
-            with st.expander("Abstract"):
-                st.markdown(markdown_with_math(paper["abstract"]))
-        if actions:
-            left, middle, right = st.columns(3)
-            if left.button("More like this", key=f"like-{key}-{paper['id']}"):
-                nav.switch(engine, nav.SEARCH, like=paper["id"])
-            with middle:
-                nav.page_link(engine, nav.PAPER, "Paper page", id=paper["id"])
-            with right:
-                mark_control(engine, str(paper["id"]), key)
+    paper_id = str(paper["id"])
+    with st.container(key=f"card-{key}", gap="xxsmall"):
+        nav.page_link(engine, nav.PAPER, f"**{markdown_with_math(paper['title'], inline=True)}**", icon="", id=paper_id)
+        mark = marks(engine).get(paper_id)
+        details = [short_authors(paper["authors"]), year_of(paper["update_date"]), paper["categories"]]
+        meta = [markdown_literal(part, inline=True) for part in details if part]
+        meta += [paper_links(paper_id), "topic: " + markdown_literal(engine.catalogue.topic_label(int(paper["cluster"])), inline=True)]
+        meta += [f"score {score:.3f}"] if score is not None else []
+        flag = f"**marked {MARK_LABELS[mark]}** · " if mark else ""
+        # One line: cut with an ellipsis when too long (the whole line shows on hover).
+        st.caption(flag + " · ".join(meta), wrap=False)
+        if not has_text(paper["abstract"]):
+            if actions:
+                paper_actions(engine, paper_id, key)
+            return
+        excerpt = snippet(paper["abstract"], terms)
+        with st.expander(markdown_marked(excerpt.text, excerpt.spans), type="compact"):
+            st.markdown(markdown_with_math(paper["abstract"]))
+            if actions:
+                paper_actions(engine, paper_id, key)
+
+
+def paper_actions(engine: Engine, paper_id: str, key: str) -> None:
+    """A paper's actions in one row: search for more like it, and mark it more or less like for the marked-papers page."""
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        if st.button("More like this", key=f"like-{key}-{paper_id}", type="tertiary", icon=":material/manage_search:"):
+            nav.switch(engine, nav.SEARCH, like=paper_id)
+        mark_control(engine, paper_id, key)
 
 
 def mark_control(engine: Engine, paper_id: str, key: str) -> None:
@@ -83,28 +99,41 @@ def level_control(engine: Engine) -> Level:
     chosen = st.select_slider(
         "Topic level",
         list(range(len(levels))),
-        value=url.integer("level", 0, 0, len(levels) - 1),
         format_func=lambda i: f"{len(levels[i].topics)} topics" + (" (finest)" if i == 0 else ""),
         help="Coarser levels join the topics whose papers are most alike.",
+        **url.bind("topic-level", "level", url.integer("level", 0, 0, len(levels) - 1), lambda i: i or None),
     )
     url.write(level=chosen or None)
     return levels[chosen]
 
 
-def export_buttons(engine: Engine, rows: Sequence[int], name: str, key: str) -> None:
-    """Download buttons for a list of papers as CSV and as BibTeX (nothing for an empty list)."""
-    if not rows:
-        return
-    table, bibtex = cache.exports(engine, tuple(int(row) for row in rows))
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "papers"
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button("CSV", table, file_name=f"{stem}.csv", mime="text/csv", key=f"csv-{key}", icon=":material/download:")
-    kind = "application/x-bibtex"
-    right.download_button("BibTeX", bibtex, file_name=f"{stem}.bib", mime=kind, key=f"bib-{key}", icon=":material/download:")
+def export_buttons(
+    engine: Engine, rows: Sequence[int], name: str, key: str, note: str = "", into: DeltaGenerator | None = None
+) -> DeltaGenerator:
+    """Download buttons for a list of papers as CSV and as BibTeX (none for an empty list), after a note on the list (its
+    size, say), in one compact row, or at the end of the row `into` (the search box's). Returns the row, for the page to
+    add a control of the list to it (a pager)."""
+    bar = into if into is not None else st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"exports-{key}")
+    with bar:
+        if note:
+            st.caption(note, width="stretch")
+        if rows:
+            table, bibtex = cache.exports(engine, tuple(int(row) for row in rows))
+            stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "papers"
+            icon, kind = ":material/download:", "application/x-bibtex"
+            st.download_button("CSV", table, file_name=f"{stem}.csv", mime="text/csv", key=f"csv-{key}", icon=icon, type="tertiary")
+            st.download_button("BibTeX", bibtex, file_name=f"{stem}.bib", mime=kind, key=f"bib-{key}", icon=icon, type="tertiary")
+    return bar
 
 
-def hit_list(engine: Engine, hits: Sequence[Hit], name: str, key: str) -> None:
-    """A ranked list of papers: CSV and BibTeX of all of them (files named after `name`), then a card per paper."""
-    export_buttons(engine, [hit.row for hit in hits], name, key)
-    for rank, hit in enumerate(hits):
-        paper_card(engine, hit.row, hit.score, key=f"{key}{rank}")
+def hit_list(
+    engine: Engine, hits: Sequence[Hit], name: str, key: str, terms: Iterable[str] = (), exports: DeltaGenerator | None = None
+) -> None:
+    """A ranked list of papers: CSV and BibTeX of all of them (files named after `name`; in the row `exports` when given,
+    else in a row saying how many), then a compact row per paper with the `terms` (query words) marked in its snippet."""
+    rows = [hit.row for hit in hits]
+    export_buttons(engine, rows, name, key, note="" if exports is not None or not hits else f"{len(hits):,} papers", into=exports)
+    terms = frozenset(terms)
+    with st.container(gap="xsmall"):
+        for rank, hit in enumerate(hits):
+            paper_row(engine, hit.row, hit.score, key=f"{key}{rank}", terms=terms)

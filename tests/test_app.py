@@ -2,12 +2,14 @@
 
 import json
 import shutil
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.engine import load_engine
-from lib.text import markdown_with_math
+from lib.snippets import query_terms, snippet
+from lib.text import markdown_marked, markdown_with_math
 from lib.topic_views import topic_members
 from tests.conftest import ROOT
 
@@ -39,12 +41,18 @@ def open_app(page: str | None = None, **params: str | list[str]) -> AppTest:
 
 
 def card_titles(app: AppTest) -> list[str]:
-    return [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
+    """The titles of the result rows, in order: each row's title is a link to its paper's page, in bold."""
+    return [link.proto.label for link in app.get("page_link") if link.proto.label.startswith("**") and link.proto.label.endswith("**")]
 
 
 def card(title: str) -> str:
-    """How a paper card shows a title."""
+    """How a result row shows a title."""
     return f"**{markdown_with_math(title, inline=True)}**"
+
+
+def card_links(app: AppTest) -> list[dict[str, list[str]]]:
+    """The query of each result row's title link."""
+    return [parse_qs(link.proto.query_string) for link in app.get("page_link") if link.proto.label.startswith("**")]
 
 
 def test_without_a_model_set_every_page_shows_the_build_command(tmp_path, monkeypatch) -> None:
@@ -60,6 +68,9 @@ def test_search_from_the_url_lists_hits_with_topic_and_synthetic_badge(models) -
     assert len(card_titles(app)) == 10
     captions = [c.value for c in app.caption]
     assert sum("topic:" in c and "score" in c for c in captions) == 10
+    # Each title opens its paper's page; each row's abstract snippet opens in place on the whole abstract.
+    assert all(link["model"] == ["demo"] and link["id"] for link in card_links(app))
+    assert len(app.expander) == 10 and all(any(m.value for m in e.markdown) for e in app.expander)
     assert any("synthetic" in w.value.lower() for w in app.sidebar.warning)
     assert "synthetic demo data" in app.sidebar.selectbox[0].format_func(app.sidebar.selectbox[0].value)
 
@@ -160,3 +171,34 @@ def test_topics_over_time_compares_topics_and_lists_the_fastest_growing(models, 
     growth = app.dataframe[-1].value
     assert list(growth.columns) == ["id", "label", "earlier half", "later half", "growth"]
     assert growth["growth"].is_monotonic_decreasing and set(growth["id"]) <= {t["id"] for t in engine.catalogue.topics}
+
+
+def test_result_snippets_mark_the_query_words_and_open_on_the_whole_abstract(models, engine) -> None:
+    query = "turbulent boundary layers and vortex shedding"
+    app = open_app(q=query)
+    hits = engine.ranker.search(query, k=10)
+    terms = query_terms(query)
+    for hit, expander in zip(hits, app.expander, strict=True):
+        abstract = engine.catalogue.papers.iloc[hit.row]["abstract"]
+        excerpt = snippet(abstract, terms)
+        assert expander.label == markdown_marked(excerpt.text, excerpt.spans)
+        assert expander.markdown[0].value == markdown_with_math(abstract)  # the whole abstract, in place
+        # The row's actions sit under its abstract: more like this, and the mark toggle.
+        assert [b.label for b in expander.button] == ["More like this"]
+    assert sum("**" in e.label for e in app.expander) >= 5  # most snippets hold a query word, in bold
+
+
+def test_the_map_keys_topics_by_their_labels_and_shows_a_legend_on_request(models, engine) -> None:
+    app = open_app("pages/map.py", q="galaxies stellar mass dark matter halos")
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    topics = [
+        t for t in figure["data"] if t.get("mode") == "markers" and t["name"] not in ("Top hits",) and not t["name"].startswith("Query")
+    ]
+    assert topics and all(t.get("showlegend") is False for t in topics)  # out of the legend, named on hover
+    labels = next(t for t in figure["data"] if t.get("name") == "topic labels")
+    assert len(set(labels["textfont"]["color"])) > 1  # each label in its topic's colour: the labels are the key
+    assert figure["layout"]["legend"]["x"] < 0.5 and figure["layout"]["height"] >= 450  # the query's legend in a corner
+    app = open_app("pages/map.py", q="galaxies stellar mass dark matter halos", legend="1")
+    assert app.toggle[0].value is True
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert all(t.get("showlegend", True) for t in figure["data"] if t.get("mode") == "markers")

@@ -284,7 +284,8 @@ def run_app(**params: str) -> AppTest:
 
 
 def card_count(app: AppTest) -> int:
-    return sum(m.value.startswith("**") and m.value.endswith("**") for m in app.markdown)
+    """Result rows shown: each row's title is a link to its paper's page, in bold."""
+    return sum(link.proto.label.startswith("**") for link in app.get("page_link"))
 
 
 def test_app_lists_broken_sets_with_their_message_and_the_others_keep_working(mixed_models: Path) -> None:

@@ -134,8 +134,11 @@ def test_topics_choose_a_topic_and_see_its_papers(server, browser, engine) -> No
     page.get_by_role("heading", name=f"Topic {topic['id']}").first.wait_for(timeout=60_000)
     _settle(page)
     assert f"topic={topic['id']}" in page.url
-    abstracts = page.locator("[data-testid='stExpander']").filter(has_text="Abstract")
-    expect(abstracts).to_have_count(min(20, topic["size"]), timeout=60_000)
+    # Its papers as result rows, each with its snippet (opening on the abstract); the table of topics one tab away.
+    expect(page.locator("[class*='st-key-card-t']")).to_have_count(min(20, topic["size"]), timeout=60_000)
+    expect(page.locator("[data-testid='stExpander']")).to_have_count(min(20, topic["size"]), timeout=60_000)
+    assert page.get_by_role("tab", selected=True).inner_text() == "Topic"
+    assert not page.locator("[data-testid='stDataFrame']").first.is_visible()
     _shot(page, "topics")
     assert not page.errors
 
@@ -179,10 +182,15 @@ def test_mark_papers_from_results_and_rank_by_them(server, browser, engine) -> N
     hits = engine.ranker.search(query, k=10)
     page = _open(browser, server + "/?q=" + urllib.parse.quote(query), "Search arXiv by meaning")
     page.get_by_text(_plain(engine.catalogue.papers.iloc[hits[0].row]["title"])).first.wait_for(timeout=60_000)
-    page.get_by_role("radio", name="more like", exact=True).first.click()
-    _settle(page)
-    page.get_by_role("radio", name="less like", exact=True).nth(1).click()
-    _settle(page)
+    # A row's actions are under its abstract: open the snippet, then mark.
+    for rank, mark in ((0, "more like"), (1, "less like")):
+        row = page.locator(f".st-key-card-search{rank}")
+        row.locator("[data-testid='stExpander'] summary").click()
+        toggle = row.get_by_role("radio", name=mark, exact=True)
+        expect(toggle).to_be_visible(timeout=30_000)
+        toggle.click()
+        _settle(page)
+        expect(row.get_by_text(f"marked {mark}")).to_be_visible(timeout=60_000)  # the row says so, open or closed
     page.locator("[data-testid='stSidebarNav']").get_by_text("Marked papers").click()
     page.get_by_role("heading", name="More like these").first.wait_for(timeout=60_000)
     page.get_by_text("Most like the marked papers").first.wait_for(timeout=60_000)
@@ -210,7 +218,7 @@ def test_topics_over_time_chart_and_fastest_growing(server, browser) -> None:
 
 def test_a_coarser_level_recolours_the_map(server, browser, engine) -> None:
     coarse = engine.catalogue.levels[1]
-    page = _open(browser, server + "/map?level=1", "Topic map")
+    page = _open(browser, server + "/map?level=1&legend=1", "Topic map")  # the legend of every topic, on request
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     _settle(page)
     legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")

@@ -21,7 +21,7 @@ from lib.exports import to_bibtex, to_csv
 from lib.modelset import FULL_TEXT
 from lib.reading import PAIRING, CorpusFileReport, Filters, InputError, corpus_lines, read_paired_metadata
 from lib.text import markdown_with_math
-from tests.test_app import open_app
+from tests.test_app import card_titles, open_app
 
 N_PAPERS = 400
 SMALL = ["--epochs", "8", "--min-cluster-size", "15", "--workers", "2"]
@@ -268,9 +268,10 @@ def test_the_app_lists_the_full_text_set_beside_abstracts_and_shows_no_empty_abs
     assert picker.value == "papers" and picker.options == [picker.format_func("abstracts"), picker.format_func("papers")]
     assert picker.format_func("papers").startswith(f"papers · full text · {N_PAPERS:,} papers")
     assert "full text" not in picker.format_func("abstracts")
-    titles = [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
+    titles = card_titles(app)
     assert titles and titles[0] == f"**{markdown_with_math(found['title'], inline=True)}**"
-    assert not [e for e in app.expander if e.label == "Abstract"]
+    assert not app.expander  # no abstract: no snippet to open, and the row's actions shown at once
+    assert len([b for b in app.button if b.label == "More like this"]) == len(titles)
     assert not [m.value for m in app.markdown if m.value.strip() in ("", "None", "nan")]
     assert len(app.get("download_button")) == 2
     engine = load_engine(models / "papers")
@@ -278,7 +279,7 @@ def test_the_app_lists_the_full_text_set_beside_abstracts_and_shows_no_empty_abs
     assert to_csv(records).decode("utf-8-sig").count("\n") == 11 and to_bibtex(records).count("@misc{") == 10
 
     with_abstracts = open_app(q=found["title"], model="abstracts")
-    assert len([e for e in with_abstracts.expander if e.label == "Abstract"]) == 10
+    assert len(with_abstracts.expander) == 10  # each row's snippet, opening on its abstract
 
     page = open_app("pages/paper.py", id=found["id"], model="papers")
     assert page.title[0].value == markdown_with_math(found["title"], inline=True)

@@ -6,14 +6,19 @@ import pandas as pd
 from PIL import Image
 
 from lib.figures import (
+    CORNER_LEGEND,
     HITS_NAME,
     HOVER_POINTS,
+    MAP_HEIGHT,
     NOISE_COLOUR,
     RASTER_PIXELS,
     Extent,
     QueryPin,
+    base_map,
     density_rgba,
+    label_colour,
     legend_name,
+    map_label,
     plotly_text,
     rasterise,
     selected_ids,
@@ -87,6 +92,38 @@ def test_only_the_largest_topics_are_labelled_on_the_map(monkeypatch) -> None:
     papers.loc[3, "cluster"] = 0
     labels_trace = next(t for t in topic_map(papers, {0: "big", 1: "small"}).data if t.name == "topic labels")
     assert list(labels_trace.text) == ["big"]
+
+
+def test_the_labels_in_their_topics_colours_are_the_key_and_the_legend_lists_only_the_pins() -> None:
+    labels = {0: "Computer Vision and Pattern Recognition: segmentation, image", 1: "walks <i>x</i>"}
+    figure = topic_map(frame(), labels, QueryPin(0.5, 0.5, "graph", hit_rows=[0]))
+    assert figure.layout.height == MAP_HEIGHT >= 450
+    points = [t for t in figure.data if t.name in ("unclustered", "0: " + plotly_text(labels[0]), "1: walks &lt;i&gt;x&lt;/i&gt;")]
+    assert len(points) == 3 and all(t.showlegend is False for t in points)  # each still names its topic on hover
+    assert all(t.showlegend is not False for t in figure.data if t.name == HITS_NAME or t.name.startswith("Query"))
+    assert figure.layout.legend.x == CORNER_LEGEND["x"] and figure.layout.legend.yanchor == "top"  # over the map's corner
+    text = next(t for t in figure.data if t.name == "topic labels")
+    assert list(text.text) == ["segmentation, image", "walks &lt;i&gt;x&lt;/i&gt;"]
+    assert list(text.textfont.color) == [label_colour(0), label_colour(1)] and label_colour(0) != label_colour(1)
+    for cluster in range(40):  # dark enough to read over the map's light points and on white
+        red, green, blue = (int(label_colour(cluster)[i : i + 2], 16) for i in (1, 3, 5))
+        assert 0.2126 * red + 0.7152 * green + 0.0722 * blue < 100
+    shown = base_map(frame(), labels, legend=True, height=600)
+    assert all(t.showlegend is not False for t in shown.data if t.mode == "markers") and shown.layout.legend.x is None
+    assert shown.layout.height == 600
+    assert map_label("a, b") == "a, b" and map_label("Quantum Physics: qubit, gate") == "qubit, gate"
+
+
+def test_a_pinned_paper_outside_its_focused_topic_is_kept_in_view() -> None:
+    papers = frame()
+    focused = topic_map(papers, {0: "a", 1: "b"}, focus=0)
+    low, high = focused.layout.xaxis.range
+    pinned = topic_map(papers, {0: "a", 1: "b"}, QueryPin(9.0, 9.0, "far", label="This paper"), focus=0)
+    (x0, x1), (y0, y1) = pinned.layout.xaxis.range, pinned.layout.yaxis.range
+    assert x0 == low and x1 > 9.0 and y1 > 9.0 and y0 == focused.layout.yaxis.range[0]
+    inside = topic_map(papers, {0: "a", 1: "b"}, QueryPin(0.5, 0.5, "near"), focus=0)
+    assert list(inside.layout.xaxis.range) == list(focused.layout.xaxis.range)  # already in view: unchanged
+    assert topic_map(papers, {}, QueryPin(50.0, 50.0, "q")).layout.xaxis.range is None  # the whole map holds every paper
 
 
 def test_rasterise_counts_every_point_in_range_once() -> None:

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from lib.demo import generate_demo_records
 from lib.engine import load_engine
+from lib.snippets import query_terms, short_authors, snippet
 from lib.topic_views import topic_members
 from tests.conftest import SCREENSHOTS, build_small, streamlit_server, wait_for_app, write_jsonl
 
@@ -160,6 +161,12 @@ def _visit(page, url: str, heading: str) -> None:
     wait_for_app(page, pause_ms=300)
 
 
+def _wait_for_titles(page, count: int) -> None:
+    """Wait until every result row shows its title: a row's title is a page link, which Chromium draws a moment after
+    the rest of the row."""
+    expect(page.locator("[class*='st-key-card-'] [data-testid='stPageLink-NavLink']")).to_have_count(count, timeout=60_000)
+
+
 def _text(page, selector: str = "body") -> str:
     """Visible text with word joiners dropped and whitespace folded, as a reader sees it."""
     return " ".join(page.inner_text(selector).replace("\u2060", "").split())
@@ -228,14 +235,25 @@ def _hover_texts(page, engine, rows: list[int], others: list[tuple[float, float]
     return texts
 
 
-def test_search_results_show_hostile_titles_and_authors_as_text(server, page, engine, hostile) -> None:
+def test_search_results_show_hostile_titles_authors_and_snippets_as_text(server, page, engine, hostile) -> None:
     _visit(page, server + f"/?q={MARK}&k=20", "Search arXiv by meaning")
     expect(page.locator("[data-testid='stExpander']")).to_have_count(20, timeout=60_000)
+    _wait_for_titles(page, 20)
     text = _text(page)
     for row in hostile:
         paper = engine.catalogue.papers.iloc[row]
-        _assert_literal(text, paper["title"], paper["authors"])
+        # The title (a link to the paper's page), the authors cut short and the snippet around the query's word.
+        _assert_literal(text, paper["title"], short_authors(paper["authors"]), snippet(paper["abstract"], query_terms(MARK)).text)
     assert "{{7*7}}" in text and ":material/home:" in text and ":red[alert]" in text
+    marked = page.locator("[data-testid='stExpander'] summary strong").all_inner_texts()
+    assert marked.count(MARK) == len(hostile) and set(marked) == {MARK}  # the query's word in bold, nothing else
+    # Each hostile paper's snippet opens in place on its whole abstract, still text.
+    ranks = [hit.row for hit in engine.ranker.search(MARK, k=20)]
+    for row in hostile:
+        card = page.locator(f".st-key-card-search{ranks.index(row)}")
+        card.locator("summary").click()
+        expect(card.locator("[data-testid='stExpanderDetails']")).to_be_visible(timeout=30_000)
+        _assert_literal(_text(page), engine.catalogue.papers.iloc[row]["abstract"])
     assert page.locator("a[href^='javascript']").count() == 0
     _shot(page, "hostile-search")
     _assert_inert(page)
@@ -266,12 +284,14 @@ def test_the_hostile_topic_and_its_listing_stay_text(server, page, engine, hosti
     for number in numbers:
         _visit(page, server + f"/topics?topic={cluster}&p={number}", f"Topic {cluster}")
         cards = min(PAGE_SIZE, len(order) - (number - 1) * PAGE_SIZE)
-        expect(page.locator("[data-testid='stExpander']").filter(has_text="Abstract")).to_have_count(cards, timeout=60_000)
+        expect(page.locator("[data-testid='stExpander']")).to_have_count(cards, timeout=60_000)
+        _wait_for_titles(page, cards)
         text = _text(page)
         for paper_id in mine:
             if order.index(paper_id) // PAGE_SIZE + 1 == number:
                 paper = engine.catalogue.papers.iloc[engine.catalogue.row_of(paper_id)]
-                _assert_literal(text, paper["title"], paper["authors"])
+                shown = snippet(paper["abstract"], query_terms(" ".join(topic["keywords"]))).text
+                _assert_literal(text, paper["title"], short_authors(paper["authors"]), shown)
         _assert_inert(page)
     _shot(page, "hostile-topic")
 

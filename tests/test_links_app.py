@@ -19,7 +19,7 @@ REPRODUCIBLE = settings(derandomize=True, database=None, deadline=None, suppress
 # Every key each page reads from its link.
 PAGE_KEYS = {
     "pages/search.py": ["model", "q", "mode", "k", "cat", "from", "to", "like"],
-    "pages/map.py": ["model", "q", "focus", "level"],
+    "pages/map.py": ["model", "q", "focus", "level", "legend"],
     "pages/topics.py": ["model", "level", "topic", "compare", "by", "grow_from", "grow_to", "p"],
     "pages/paper.py": ["model", "id"],
     "pages/marked.py": ["model", "more", "less", "k"],

@@ -29,12 +29,14 @@ QUERY = "qubits stabilizer codes"
 PICKER = "[data-testid='stSidebar'] input[aria-label='Model set']"
 # Buttons that open a page (or another view of this one) rather than change something on it.
 NAVIGATING_BUTTONS = ("More like this", "Back to search")
+# What the title links of result rows (one per paper, all to the paper page) count as: one target per view.
+ROW_TITLE = "a result's title"
 # Shown links to pages of the app (not the skip-to-content anchor, not arXiv's pages).
 LINKS = """origin => [...document.querySelectorAll('a[href]')]
     .filter(a => a.href.startsWith(origin) && !a.getAttribute('href').startsWith('#'))
     .filter(a => a.offsetParent !== null && a.innerText.trim())
     .map(a => ({text: a.innerText.trim(), href: a.href, attribute: a.getAttribute('href'),
-                sidebar: !!a.closest('[data-testid="stSidebarNav"]')}))"""
+                sidebar: !!a.closest('[data-testid="stSidebarNav"]'), row: !!a.closest('[class*="st-key-card-"]')}))"""
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +68,14 @@ def _settle(page) -> None:
 
 
 def _open(page, address: str) -> None:
+    """Open a view and the first result row's snippet, under which its actions (More like this) are."""
     page.goto(address)
     page.locator(PICKER).wait_for(timeout=90_000)
     _settle(page)
+    rows = page.locator("[class*='st-key-card-'] [data-testid='stExpander'] summary")
+    if rows.count():
+        rows.first.click()
+        page.wait_for_timeout(300)
 
 
 def _shown(page) -> tuple[str, list[str]]:
@@ -86,6 +93,7 @@ def _targets(page, origin: str, path: str) -> list[tuple[str, str, object]]:
     found: dict[tuple[str, str], tuple[str, str, object]] = {}
     for link in page.evaluate(LINKS, origin):
         label, destination = link["text"].splitlines()[-1], urllib.parse.urlparse(link["href"]).path  # label: after the icon's name
+        label = ROW_TITLE if link["row"] else label
         if destination != path:
             what = "sidebar link" if link["sidebar"] else "link"
             found.setdefault((label, destination), (what, label, page.locator(f"a[href={json.dumps(link['attribute'])}]").first))
@@ -153,7 +161,7 @@ def test_every_in_app_link_on_every_page_keeps_the_chosen_model_set(server, brow
                 lost.append(f"{view}: {what} '{label}' opened {page.url} showing set {shown[0]!r}")
         sidebar_followed_on.add(path)
     assert not lost, "\n".join(lost)
-    expected = {"Search", "Topic map", "Topics", "Marked papers", "Paper page", "More like this", "Back to search"}
+    expected = {"Search", "Topic map", "Topics", "Marked papers", ROW_TITLE, "More like this", "Back to search"}
     assert expected | {"Show on the map", "All papers of this topic"} <= followed, followed
     assert any(label.startswith("Open the paper page") for label in followed)
     assert not errors

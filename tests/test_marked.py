@@ -102,7 +102,7 @@ def test_mark_on_the_search_page_then_rank_on_the_marked_page(demo_model_set, mo
     assert app.query_params["more"] == first[0].paper_id
     assert app.query_params["less"] == first[1].paper_id
     expected = engine.ranker.similar([first[0].paper_id], 20, negative=[first[1].paper_id])
-    cards = [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
+    cards = [link.proto.label for link in app.get("page_link") if link.proto.label.startswith("**")]  # each row's title
     assert len(cards) == 20
     assert [b.proto.label for b in app.get("download_button")] == ["Save as interest", "CSV", "BibTeX"]
     assert any("main words" in m.value for m in app.markdown)

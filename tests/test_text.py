@@ -1,4 +1,5 @@
-"""Untrusted text for st.markdown: escaping, math kept for KaTeX, arXiv links, years; plus a real render in Chromium."""
+"""Untrusted text for st.markdown: escaping, math kept for KaTeX, query words in bold, arXiv links, years; plus a real
+render in Chromium (markdown, bold titles, captions, snippets in expander labels and titles in page-link labels)."""
 
 import json
 import os
@@ -14,7 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from lib.text import MAX_MATH_CHARS, WORD_JOINER, arxiv_links, markdown_literal, markdown_with_math, year_of
+from lib.text import (
+    MAX_MATH_CHARS,
+    WORD_JOINER,
+    arxiv_links,
+    fold_line,
+    markdown_literal,
+    markdown_marked,
+    markdown_with_math,
+    math_spans,
+    year_of,
+)
 from tests.conftest import PYTHON, ROOT
 
 PUNCTUATION = set(string.punctuation)
@@ -213,6 +224,81 @@ def test_random_text_always_yields_safe_structure_and_decodes_back() -> None:
             assert fold(decode(math)) == fold(decode(expected))
 
 
+def words(text: str) -> list[tuple[int, int]]:
+    """Every whole word of the text: what a snippet may mark."""
+    return [match.span() for match in re.finditer(r"[^\W_]+", text)]
+
+
+def unmarked(markdown: str) -> tuple[str, list[str]]:
+    """markdown_marked's output without its bold markers (`**` outside math, not an escaped `\\*` of the text), and
+    what each pair of markers held."""
+    out, bold, i = [], [], 0
+    opened: int | None = None
+    while i < len(markdown):
+        if markdown[i] == "\\":
+            out.append(markdown[i : i + 2])
+            i += 2
+        elif markdown[i] == "$":
+            run = 2 if markdown.startswith("$$", i) else 1
+            close = markdown.index("$" * run, i + run) + run
+            out.append(markdown[i:close])
+            i = close
+        elif markdown.startswith("**", i):
+            if opened is None:
+                opened = len(out)
+            else:
+                bold.append("".join(out[opened:]))
+                opened = None
+            i += 2
+        else:
+            out.append(markdown[i])
+            i += 1
+    assert opened is None, markdown
+    return "".join(out), bold
+
+
+@pytest.mark.parametrize("source", HOSTILE + [source for source, _, _ in LATEX] + NOT_MATH)
+def test_marked_text_is_the_literal_line_with_whole_words_in_bold(source: str) -> None:
+    line = fold_line(source)
+    text, bold = unmarked(markdown_marked(line, words(line)))
+    assert text == markdown_with_math(source, inline=True)
+    assert all(re.fullmatch(r"[^\W_]+", word) for word in bold), bold
+    if "$" not in line:
+        assert bold == [line[start:end] for start, end in words(line)]
+
+
+def test_math_spans_are_the_math_markdown_with_math_keeps() -> None:
+    for source, math, _ in LATEX:
+        line = fold_line(source)
+        assert [line[start:end] for start, end in math_spans(source)] == math
+    for source in NOT_MATH:
+        assert math_spans(source) == []
+    assert math_spans("a \\$5 and  $x$") == [(10, 13)]  # positions in the folded line
+
+
+def test_only_whole_words_outside_math_are_marked() -> None:
+    line = "Graph neural networks on $G=(V,E)$ graphs; graph-based"
+    spans = words(line)
+    assert markdown_marked(line, [spans[0]]) == "**Graph** neural networks on $G=(V,E)$ graphs\\; graph\\-based"
+    inside_math = (line.index("V"), line.index("V") + 1)
+    part_of_word = (line.index("graphs"), line.index("graphs") + 5)
+    across_words = (0, len("Graph neural"))
+    assert markdown_marked(line, [inside_math, part_of_word, across_words, (-3, 2), (50, 99)]) == markdown_with_math(line, inline=True)
+    assert markdown_marked(line, spans).count("**") == 2 * (len(spans) - 3)  # G, V and E are math
+    # Text that is not one folded line is shown folded, unmarked: the spans would point elsewhere.
+    assert markdown_marked("Graph\n\nneural", [(0, 5)]) == "Graph neural"
+    assert markdown_marked("", [(0, 1)]) == ""
+
+
+def test_marks_next_to_escaped_punctuation_and_word_joiners_keep_the_text() -> None:
+    line = "*graph* :red[alert] www.evil.org __init__ x_y ->a"
+    out = markdown_marked(line, words(line))
+    assert out.startswith("\\***graph**\\*") and "\\:" + WORD_JOINER + "**red**" in out
+    text, bold = unmarked(out)
+    assert text == markdown_literal(line, inline=True) and fold(decode(text)) == line
+    assert bold == ["graph", "red", "alert", "www", "evil", "org", "init", "x", "y", "a"]
+
+
 @pytest.mark.parametrize(
     "paper_id",
     [
@@ -277,14 +363,17 @@ def test_year_of(date: str, year: str) -> None:
 
 RENDER_SCRIPT = """
 import json
+import re
 import sys
 
 import streamlit as st
 
 sys.path.insert(0, {root!r})
-from lib.text import markdown_literal, markdown_with_math
+from lib.text import fold_line, markdown_literal, markdown_marked, markdown_with_math
 
 for i, source in enumerate(json.load(open({cases!r}))):
+    line = fold_line(source)
+    spans = [match.span() for match in re.finditer(r"[^\\W_]+", line)]
     shown = markdown_with_math(source)
     with st.container(key=f"plain{{i}}"):
         st.markdown(shown)
@@ -292,7 +381,20 @@ for i, source in enumerate(json.load(open({cases!r}))):
         st.markdown(f"**{{markdown_with_math(source, inline=True)}}**")
     with st.container(key=f"caption{{i}}"):
         st.caption(markdown_literal(source, inline=True) + " · tail")
+    with st.container(key=f"marked{{i}}"):  # a result row's snippet: every word marked, in an expander's label
+        with st.expander(markdown_marked(line, spans), type="compact"):
+            st.write("abstract")
+    with st.container(key=f"link{{i}}"):  # a result row's title: a page link's label
+        st.page_link("https://example.com/", label=f"**{{markdown_with_math(source, inline=True)}}**")
 """
+# Where each context's text is drawn.
+SELECTORS = {
+    "plain": "[data-testid='stMarkdownContainer']",
+    "bold": "[data-testid='stMarkdownContainer']",
+    "caption": "[data-testid='stCaptionContainer']",
+    "marked": "summary [data-testid='stMarkdownContainer']",
+    "link": "[data-testid='stPageLink-NavLink'] [data-testid='stMarkdownContainer']",
+}
 
 INSPECT = """root => {
     const bad = [];
@@ -317,6 +419,7 @@ INSPECT = """root => {
         bad,
         katex: root.querySelectorAll('.katex').length,
         errors: root.querySelectorAll('.katex-error').length,
+        strong: [...root.querySelectorAll('strong')].filter(node => !node.closest('.katex')).map(node => node.textContent),
         rest: clone.textContent,
         text: root.innerText,
     };
@@ -375,9 +478,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             page.wait_for_timeout(1000)
             result = {}
             for i, source in enumerate(samples):
-                for context in ("plain", "bold", "caption"):
-                    testid = "stCaptionContainer" if context == "caption" else "stMarkdownContainer"
-                    found = page.locator(f".st-key-{context}{i} [data-testid='{testid}']")
+                for context, selector in SELECTORS.items():
+                    found = page.locator(f".st-key-{context}{i} {selector}")
                     result[f"{context}:{source}"] = found.evaluate(INSPECT)
             result["page errors"] = errors
             browser.close()
@@ -397,19 +499,21 @@ def test_browser_sees_no_page_errors(rendered: dict) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("context", ["plain", "bold", "caption"])
+@pytest.mark.parametrize("context", list(SELECTORS))
 @pytest.mark.parametrize("source", HOSTILE + NOT_MATH)
 def test_browser_shows_hostile_text_literally(rendered: dict, context: str, source: str) -> None:
     dom = rendered[f"{context}:{source}"]
     assert dom["bad"] == []
     assert dom["katex"] == 0
+    if context == "marked":  # every word in bold, and nothing else
+        assert dom["strong"] == [fold_line(source)[start:end] for start, end in words(fold_line(source))]
     expected = source if context == "caption" else source.replace("\\$", "$")
     tail = " · tail" if context == "caption" else ""
     assert _shown(dom["text"]) == fold(expected) + tail
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("context", ["plain", "bold"])
+@pytest.mark.parametrize("context", ["plain", "bold", "marked", "link"])
 @pytest.mark.parametrize(("source", "math", "rest"), LATEX)
 def test_browser_renders_math_with_katex(rendered: dict, context: str, source: str, math: list[str], rest: str | None) -> None:
     dom = rendered[f"{context}:{source}"]
