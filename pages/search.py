@@ -39,21 +39,39 @@ if engine is not None:
     with st.sidebar:
         modes = {"hybrid": "Hybrid (meaning + keywords)", "semantic": "Meaning only", "lexical": "Keywords only (BM25)"}
         wanted_mode = url.value("mode", "hybrid")
-        mode = st.radio("Ranking", list(modes), index=list(modes).index(wanted_mode) if wanted_mode in modes else 0, format_func=modes.get)
-        count = st.slider("Results", 5, 100, url.integer("k", 10, 5, 100), step=5)
+        mode = st.radio(
+            "Ranking",
+            list(modes),
+            format_func=modes.get,
+            **url.bind("search-mode", "mode", wanted_mode if wanted_mode in modes else "hybrid", lambda m: None if m == "hybrid" else m),
+        )
+        count = st.slider(
+            "Results", 5, 100, step=5, **url.bind("search-k", "k", url.integer("k", 10, 5, 100), lambda n: None if n == 10 else n)
+        )
         options = dict(engine.catalogue.category_options())
         in_link = split_values(url.values("cat"))
         chosen = [c for c in in_link if c in options]
         unknown = [c for c in in_link if c not in options]
         if unknown:
             st.warning(f"Categories in the link that this model set does not have were left out: {url.listed(unknown)}.")
-        categories = st.multiselect("Categories", list(options), default=chosen, format_func=lambda c: f"{c} ({options[c]:,})")
+        categories = st.multiselect(
+            "Categories", list(options), format_func=lambda c: f"{c} ({options[c]:,})", **url.bind("search-cat", "cat", chosen)
+        )
         bounds = engine.catalogue.year_bounds()
         years = None
         if bounds and bounds[0] < bounds[1]:
             start = url.integer("from", bounds[0], *bounds)
             end = url.integer("to", bounds[1], start, bounds[1])
-            years = st.slider("Years", bounds[0], bounds[1], (start, end))
+            years = st.slider(
+                "Years",
+                bounds[0],
+                bounds[1],
+                **url.bind_fields(
+                    "search-years",
+                    (start, end),
+                    lambda span: {"from": None, "to": None} if tuple(span) == bounds else {"from": span[0], "to": span[1]},
+                ),
+            )
             if years == bounds:
                 years = None
     prepared = prepare_query(query)

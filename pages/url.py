@@ -118,6 +118,16 @@ def bind(key: str, url_key: str, value: object, to_url: Callable[[object], objec
     return {"key": key, "on_change": changed}
 
 
+def bind_fields(key: str, value: object, to_url: Callable[[object], dict[str, object]]) -> dict[str, object]:
+    """`bind` for a widget whose value fills several URL keys (a range slider's two ends): `to_url` gives them."""
+    st.session_state[key] = value
+
+    def changed() -> None:
+        write(**to_url(st.session_state[key]))
+
+    return {"key": key, "on_change": changed}
+
+
 def index(key: str, options: list) -> int:
     """Position of the option whose text is the URL's value for key; 0 (the first) when absent or unknown."""
     wanted = value(key)

@@ -36,14 +36,22 @@ if engine is not None:
         )
         if isinstance(picked, dt.date) and (since is not None or picked.isoformat() != default):
             since = picked.isoformat()
-        count = st.slider("Papers", 10, 200, url.integer("k", 50, 10, 200), step=10)
+        count = st.slider(
+            "Papers", 10, 200, step=10, **url.bind("whats-new-k", "k", url.integer("k", 50, 10, 200), lambda n: None if n == 50 else n)
+        )
     ignored = marks_from_link(engine)
     if ignored:
         st.warning(f"{len(ignored):,} paper(s) in the link are not in this model set and were left out: {url.listed(ignored)}.")
     more, less = marked_lists(engine)
     default_by = "marked" if more else "none"
     wanted_by = url.value("by") if url.value("by") in SOURCES else default_by
-    by = st.radio("Rank by", list(SOURCES), index=list(SOURCES).index(wanted_by), format_func=SOURCES.get, horizontal=True)
+    by = st.radio(
+        "Rank by",
+        list(SOURCES),
+        format_func=SOURCES.get,
+        horizontal=True,
+        **url.bind("whats-new-by", "by", wanted_by, lambda b: None if b == default_by else b),
+    )
     interest: Interest | None = None
     if by == "marked":
         if more:

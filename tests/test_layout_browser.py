@@ -191,3 +191,27 @@ def test_hostile_text_stays_text_in_snippets(server, page) -> None:
     assert page.locator("[data-testid='stExpander'] summary strong").all_inner_texts() == [MARK] * len(records)
     assert page.evaluate(INERT_CHECK) == []
     _shot(page, "hostile")
+
+
+def test_every_change_to_a_setting_from_the_link_is_kept(server, browser) -> None:
+    """A widget that takes its value from the link keeps the second change as well as the first (pages/url.py bind):
+    before, Streamlit rebuilt it after one change from the link's old value, and the next change was dropped."""
+    tab = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        _visit(tab, server + _demo("/", q=QUERY), "Search arXiv by meaning")
+        slider = tab.get_by_role("slider").first  # Results: 10 by default, in steps of 5
+        for expected in ("15", "20", "25"):
+            slider.focus()
+            tab.keyboard.press("ArrowRight")
+            tab.wait_for_function("k => new URLSearchParams(location.search).get('k') === k", arg=expected, timeout=30_000)
+            wait_for_app(tab)
+            assert len(tab.evaluate(ROWS, "search")) == int(expected)
+        box = tab.get_by_role("textbox").first
+        for query in ("vortex shedding", "galaxy rotation curves"):
+            box.fill(query)
+            box.press("Enter")
+            tab.wait_for_function("q => new URLSearchParams(location.search).get('q') === q", arg=query, timeout=30_000)
+            wait_for_app(tab)
+            assert box.input_value() == query
+    finally:
+        tab.close()
