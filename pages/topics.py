@@ -27,8 +27,16 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
     if unknown:
         st.warning(f"Topics to compare in the link that this model set does not have were left out: {url.listed(unknown)}.")
     default = wanted or ([chosen] if chosen is not None else list(by_id)[:5])
-    compare = st.multiselect("Topics to compare", list(by_id), default=default, format_func=lambda c: f"{c}: {by_id[c]['label']}")
-    by = st.radio("Papers per", ["year", "month"], index=1 if url.value("by") == "month" else 0, horizontal=True)
+    compare = st.multiselect(
+        "Topics to compare",
+        list(by_id),
+        format_func=lambda c: f"{c}: {by_id[c]['label']}",
+        **url.bind("topics-compare", "compare", default),
+    )
+    per = "month" if url.value("by") == "month" else "year"
+    by = st.radio(
+        "Papers per", ["year", "month"], horizontal=True, **url.bind("topics-by", "by", per, lambda b: b if b == "month" else None)
+    )
     url.write(compare=compare if compare != default or wanted else None, by=by if by == "month" else None)
     if compare:
         counts = counts_over_time(months, clusters, compare, by).rename(columns=lambda c: series_name(c, by_id[c]["label"]))
@@ -38,6 +46,8 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
     start = next((c for c in span if labels[c] == url.value("grow_from")), span[max(0, len(span) - 24)])
     end = next((c for c in span if labels[c] == url.value("grow_to")), span[-1])
     if len(span) > 1:
+        # Not bound to the link (url.bind): a select_slider is a range only when given a value of two ends, and a bound
+        # widget takes none (AppTest then reads the window back as one month).
         start, end = st.select_slider("Growth window (months)", span, value=(start, max(start, end)), format_func=labels.get)
     url.write(grow_from=labels[start] if start != span[max(0, len(span) - 24)] else None, grow_to=labels[end] if end != span[-1] else None)
     growing = fastest_growing(months, clusters, level.topics, start, end)
