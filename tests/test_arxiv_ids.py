@@ -87,7 +87,7 @@ def test_the_search_page_offers_the_paper_page_of_an_id(id_set: Path, monkeypatc
     assert not app.exception and not app.error
     assert [s.value for s in app.success] == [f"arXiv:{NEW} is in this model set: the paper first, then the papers most like it."]
     title = engine.catalogue.papers["title"].iloc[engine.catalogue.row_of(NEW)]
-    cards = [m.value for m in app.markdown if m.value.startswith("**")]
+    cards = [link.proto.label for link in app.get("page_link") if link.proto.label.startswith("**")]  # each row's title
     assert len(cards) == 10 and title.split()[0] in cards[0]
     links = [link.proto for link in app.get("page_link")]
     assert any(link.label == f"Open the paper page of arXiv:{NEW}" and f"id={NEW}" in link.query_string for link in links), links
