@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from lib import demo
-from lib.demo import DEMO_ID_PREFIX, TOPICS, write_demo_corpus
+from lib.demo import DEMO_ID_PREFIX, FIELDS, GENERAL_TERMS, NEIGHBOURS, RELATED, TOPICS, write_demo_corpus
 
 KEYS = ["id", "title", "abstract", "authors", "categories", "update_date", "synthetic"]
 ID_PATTERN = re.compile(re.escape(DEMO_ID_PREFIX) + r"(\d{2})(\d{2})\.(\d{5})")
@@ -53,8 +55,16 @@ def test_topics_table() -> None:
         for code in (topic.category, *topic.cross_lists):
             assert re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", code)
         assert topic.category not in topic.cross_lists
-        assert len(set(topic.terms)) == len(topic.terms) >= 50
+        every = topic.core + sum(topic.subtopics, ())
+        assert len(set(every)) == len(every) == len(topic.terms) >= 45
         assert any(" " in term for term in topic.terms)
+        assert len(topic.subtopics) >= 2 and all(len(sub) >= 12 for sub in topic.subtopics) and len(topic.core) >= 10
+        assert topic.field in FIELDS and not set(topic.terms) & set(FIELDS[topic.field]) & set(GENERAL_TERMS)
+        assert NEIGHBOURS[topic.category], topic.category
+    assert all(a in BY_CATEGORY and b in BY_CATEGORY and a != b for a, b in RELATED)
+    fields = Counter(topic.field for topic in TOPICS)
+    assert len(fields) >= 4 and sum(count >= 3 for count in fields.values()) >= 2
+    assert all(len(terms) >= 20 for terms in FIELDS.values()) and len(GENERAL_TERMS) >= 30
 
 
 def test_record_schema(default_corpus: list[dict]) -> None:
@@ -81,7 +91,7 @@ def test_record_schema(default_corpus: list[dict]) -> None:
         primary, *cross = record["categories"].split(" ")
         assert primary in BY_CATEGORY
         assert len(cross) <= 1
-        assert all(c in BY_CATEGORY[primary].cross_lists for c in cross)
+        assert all(c in BY_CATEGORY[primary].cross_lists or c in NEIGHBOURS[primary] for c in cross)
 
 
 def test_defaults_size_and_topic_spread(default_corpus: list[dict]) -> None:
@@ -89,8 +99,10 @@ def test_defaults_size_and_topic_spread(default_corpus: list[dict]) -> None:
     counts = Counter(r["categories"].split()[0] for r in default_corpus)
     assert len(counts) >= 12
     assert set(counts) == set(BY_CATEGORY)
-    assert min(counts.values()) >= len(default_corpus) / (4 * len(TOPICS))
-    assert max(counts.values()) > 1.5 * min(counts.values())
+    # Every topic stays big enough to be a topic of the demo map (the Makefile builds with --min-cluster-size 40)...
+    assert min(counts.values()) >= max(len(default_corpus) / (8 * len(TOPICS)), 60)
+    # ...but sizes differ as arXiv's categories do: 596 against 81 papers at the defaults.
+    assert max(counts.values()) > 5 * min(counts.values())
 
 
 def test_ids_unique_and_prefixed(default_corpus: list[dict]) -> None:
@@ -123,6 +135,7 @@ def test_some_latex(default_corpus: list[dict]) -> None:
 
 
 def test_abstracts_use_own_topic_terms() -> None:
+    """Mixed papers bring a related topic's terms in, but a category's abstracts still use its own terms most."""
     owners: dict[str, set[str]] = defaultdict(set)
     for topic in TOPICS:
         for term in topic.terms:
@@ -136,17 +149,110 @@ def test_abstracts_use_own_topic_terms() -> None:
     assert set(hits) == set(BY_CATEGORY)
     for category, counts in hits.items():
         own = counts.pop(category)
-        assert own > 5 * max(counts.values(), default=0), (category, counts.most_common(1))
+        # 3.1 times at least, measured (cs.CL against cs.LG); 5 held while the demo had no mixed papers.
+        assert own > 2.5 * max(counts.values(), default=0), (category, counts.most_common(1))
 
 
 def test_term_share_in_abstracts(default_corpus: list[dict]) -> None:
+    """Own topic terms are a minority of an abstract's words (general and field words, templates), as in real ones."""
     patterns = {t.category: term_pattern(t.terms) for t in TOPICS}
     shares = []
     for record in default_corpus[::10]:
         pattern = patterns[record["categories"].split()[0]]
         covered = sum(len(term.split()) for term in pattern.findall(record["abstract"].lower()))
         shares.append(covered / word_count(record["abstract"]))
-    assert 0.3 <= sum(shares) / len(shares) <= 0.5
+    assert 0.1 <= sum(shares) / len(shares) <= 0.3  # 0.17 measured
+
+
+def category_words(records: list[dict]) -> dict[str, Counter[str]]:
+    """Word counts of each primary category's abstracts, without the words every category uses (the templates')."""
+    words: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in records:
+        words[record["categories"].split()[0]].update(re.findall(r"[a-z][a-z-]+", record["abstract"].lower()))
+    everywhere = set.intersection(*(set(counts) for counts in words.values()))
+    return {category: Counter({w: n for w, n in counts.items() if w not in everywhere}) for category, counts in words.items()}
+
+
+def cosine(a: Counter[str], b: Counter[str]) -> float:
+    dot = sum(n * b[w] for w, n in a.items() if w in b)
+    return dot / math.sqrt(sum(n * n for n in a.values()) * sum(n * n for n in b.values()))
+
+
+def test_topics_of_one_field_share_vocabulary(default_corpus: list[dict]) -> None:
+    """Neighbouring topics sit close on the map because their abstracts share words: topics of one field are far more
+    alike than topics of different fields (0.48 against 0.08 mean cosine, measured), and each topic's nearest topic is
+    of its field or a related one."""
+    words = category_words(default_corpus)
+    same, across = [], []
+    for a, b in itertools.combinations(TOPICS, 2):
+        (same if a.field == b.field else across).append(cosine(words[a.category], words[b.category]))
+    assert sum(same) / len(same) > 3 * sum(across) / len(across)
+    for topic in TOPICS:
+        nearest = max((t for t in TOPICS if t is not topic), key=lambda t: cosine(words[topic.category], words[t.category]))
+        assert nearest.field == topic.field or nearest.category in NEIGHBOURS[topic.category], (topic.category, nearest.category)
+
+
+def test_mixed_papers_span_two_related_topics(default_corpus: list[dict]) -> None:
+    """Interdisciplinary papers: cross-listed in a related topic's category, and using that topic's terms."""
+    patterns = {t.category: term_pattern(t.terms) for t in TOPICS}
+    mixed = [r for r in default_corpus if any(c in NEIGHBOURS[r["categories"].split()[0]] for c in r["categories"].split()[1:])]
+    assert 0.15 <= len(mixed) / len(default_corpus) <= 0.45  # 0.36 measured
+    spanning = 0
+    for record in mixed:
+        primary, partner = record["categories"].split()
+        text = record["abstract"].lower()
+        spanning += len(patterns[partner].findall(text)) >= 2 and len(patterns[primary].findall(text)) >= 2
+    assert spanning >= 0.8 * len(mixed)  # 0.95 measured
+    plain = [r for r in default_corpus if len(r["categories"].split()) == 1]
+    partner_terms = [sum(len(patterns[n].findall(r["abstract"].lower())) for n in NEIGHBOURS[r["categories"]]) for r in plain]
+    assert sum(partner_terms) / len(plain) < 2  # plain papers borrow little
+
+
+@pytest.mark.parametrize("category", ["cs.LG", "cs.CL", "quant-ph"])
+def test_large_topics_have_subtopics(default_corpus: list[dict], category: str) -> None:
+    """A large topic is not one blob: its papers lean on different subtopics, each a real share of the topic, and a
+    paper's subtopic terms come mostly from one subtopic (0.62-0.76 on average, measured; 0.48-0.56 for terms spread
+    at random over the subtopics)."""
+    topic = BY_CATEGORY[category]
+    patterns = [term_pattern(sub) for sub in topic.subtopics]
+    leaning: Counter[int] = Counter()
+    concentration = []
+    for record in default_corpus:
+        if record["categories"] == category:
+            hits = [len(p.findall(record["abstract"].lower())) for p in patterns]
+            leaning[max(range(len(hits)), key=hits.__getitem__)] += 1
+            if sum(hits):
+                concentration.append(max(hits) / sum(hits))
+    total = sum(leaning.values())
+    assert len(leaning) == len(topic.subtopics) >= 3
+    assert min(leaning.values()) >= 0.1 * total and max(leaning.values()) <= 0.6 * total
+    assert sum(concentration) / len(concentration) >= 0.6
+
+
+def test_some_generalist_papers(default_corpus: list[dict]) -> None:
+    """A few papers belong to no topic in particular: terms of three topics or more, none with half of them."""
+    patterns = {t.category: term_pattern(t.terms) for t in TOPICS}
+    scattered = 0
+    for record in default_corpus:
+        hits = [len(p.findall(record["abstract"].lower())) for p in patterns.values()]
+        scattered += sum(h >= 2 for h in hits) >= 3 and max(hits) < 0.5 * sum(hits)
+    assert 0.02 <= scattered / len(default_corpus) <= 0.12  # 0.053 measured
+
+
+def test_titles_name_what_the_abstract_is_about(default_corpus: list[dict]) -> None:
+    """As in real papers, a title's terms come from its abstract (what makes known-item search find the paper)."""
+    pattern = term_pattern({t for topic in TOPICS for t in topic.terms} | {t for f in FIELDS.values() for t in f})
+    near = 0
+    for record in default_corpus:
+        in_title = set(pattern.findall(record["title"].lower()))
+        near += len(in_title - set(pattern.findall(record["abstract"].lower()))) <= 1
+    assert near >= 0.9 * len(default_corpus)  # 0.97 measured
+
+
+def test_same_seed_same_records_other_seed_other_records() -> None:
+    first = demo.generate_demo_records(n_papers=400, seed=5)
+    assert demo.generate_demo_records(n_papers=400, seed=5) == first
+    assert demo.generate_demo_records(n_papers=400, seed=6) != first
 
 
 @pytest.mark.parametrize("name", ["corpus.jsonl", "corpus.jsonl.gz"])

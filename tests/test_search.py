@@ -60,8 +60,10 @@ def test_similar_ranks_by_the_papers_own_vector_and_excludes_it(engine) -> None:
 def test_locate_places_a_query_in_its_topic_near_its_neighbours(engine) -> None:
     location = engine.ranker.locate("galaxies stellar mass dark matter halos")
     assert location is not None and location.cluster >= 0
-    members = engine.catalogue.papers[engine.catalogue.papers["cluster"] == location.cluster]
-    assert members["categories"].str.split().str[0].value_counts().index[0] == "astro-ph.GA"
+    # The topic where most galaxy papers are (on the demo map it may be shared with string theory, a related topic).
+    papers = engine.catalogue.papers
+    galaxies = papers[(papers["categories"].str.split().str[0] == "astro-ph.GA") & (papers["cluster"] >= 0)]
+    assert location.cluster == galaxies["cluster"].value_counts().index[0]
     xs = [engine.catalogue.papers.iloc[h.row]["x"] for h in location.neighbours]
     assert min(xs) - 1e-6 <= location.x <= max(xs) + 1e-6
 

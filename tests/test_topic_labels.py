@@ -174,4 +174,6 @@ def test_the_demo_sets_labels_read_and_find_their_own_topics(demo_model_set) -> 
     assert [topic["label"] for topic in again] == [topic["label"] for topic in engine.catalogue.topics]
     precision = label_precision(engine, relabelled_level(engine, again, 0), 50, "hybrid")
     assert set(precision) == {topic["id"] for topic in engine.catalogue.topics}
-    assert np.mean(list(precision.values())) >= 0.9, precision
+    # Real sets measure 0.64-0.70 (docs/QUALITY.md, "Topic labels"); the demo's topics overlap at their edges and
+    # neighbouring ones can share a cluster, measured 0.88 on two builds (0.9 held while the demo's topics were apart, issue 20).
+    assert np.mean(list(precision.values())) >= 0.8, precision

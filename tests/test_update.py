@@ -84,13 +84,22 @@ def test_new_papers_are_found_by_their_titles(updated: dict) -> None:
 def test_new_papers_join_the_topics_of_their_nearest_papers(updated: dict) -> None:
     engine = load_engine(updated["folder"])
     papers, topics = engine.catalogue.papers, {t["id"]: t for t in engine.catalogue.topics}
-    rows = engine.catalogue.rows_of([paper["id"] for paper in updated["added"]])
-    agree = sum(
-        int(papers["cluster"].iloc[row]) in topics
-        and topics[int(papers["cluster"].iloc[row])]["top_categories"][0][0] == papers["categories"].iloc[row].split()[0]
-        for row in rows
-    )
-    assert agree >= 0.8 * len(rows)  # demo topics are categories: placed papers land in their own field's topic
+
+    def agree(rows) -> float:
+        """The share of the rows in a topic led by their own primary category."""
+        return sum(
+            int(papers["cluster"].iloc[row]) in topics
+            and topics[int(papers["cluster"].iloc[row])]["top_categories"][0][0] == papers["categories"].iloc[row].split()[0]
+            for row in rows
+        ) / len(rows)
+
+    placed = engine.catalogue.rows_of([paper["id"] for paper in updated["added"]])
+    trained = sorted(set(range(len(papers))) - set(placed))
+    # Placed papers land in their own category's topic about as often as the trained ones do. Not always: demo topics
+    # overlap at their edges (mixed and generalist papers) and neighbouring topics can share a cluster, led by one
+    # category (lib/demo.py, issue 20). Measured on two builds of the session's demo set: 0.57 of trained papers, 23
+    # and 22 of 40 placed; over 40 papers one standard deviation of the share is 0.08. At random it would be about 0.1.
+    assert agree(placed) >= agree(trained) - 0.2
 
 
 def test_a_paper_with_a_newer_record_is_replaced_in_its_own_row(updated: dict) -> None:
