@@ -141,7 +141,9 @@ def test_large_map_is_an_image_and_box_and_lasso_select_among_all_papers(dense_s
     before = _shown(page)
     page.locator(".js-plotly-plot").first.hover()
     page.locator(".modebar-btn[data-val='lasso']").first.click()
-    corners = [(0.15, 0.1), (0.9, 0.5), (0.2, 0.9)]
+    # Started outside the box drawn above (a drag that starts inside a selection moves it) and clear of the legend of
+    # what is pinned, in the plot's top-left corner (a drag that starts on it draws nothing).
+    corners = [(0.2, 0.95), (0.25, 0.25), (0.9, 0.85)]
     _drag(page, [(area["x"] + area["width"] * f, area["y"] + area["height"] * g) for f, g in [*corners, corners[0]]])
     page.wait_for_function(
         "(before) => Array.from(document.querySelectorAll('h3')).some(h => h.textContent.includes('selected papers') "
