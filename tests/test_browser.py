@@ -185,9 +185,11 @@ def test_mark_papers_from_results_and_rank_by_them(server, browser, engine) -> N
     # A row's actions are under its abstract: open the snippet, then mark.
     for rank, mark in ((0, "more like"), (1, "less like")):
         row = page.locator(f".st-key-card-search{rank}")
+        _settle(page)  # a click while the page is still being drawn (its title links load last) can be lost
         row.locator("[data-testid='stExpander'] summary").click()
         toggle = row.get_by_role("radio", name=mark, exact=True)
         expect(toggle).to_be_visible(timeout=30_000)
+        _settle(page)
         toggle.click()
         _settle(page)
         expect(row.get_by_text(f"marked {mark}")).to_be_visible(timeout=60_000)  # the row says so, open or closed
