@@ -58,9 +58,7 @@ if engine is not None:
     if words:
         shared = "Words the papers marked 'more like' share" if len(more) > 1 else "The marked paper's main words"
         st.markdown(f"**{shared}:** " + markdown_literal(", ".join(words)))
-    count = st.slider(
-        "Results", 5, 100, step=5, **url.bind("marked-k", "k", url.integer("k", 20, 5, 100), lambda n: None if n == 20 else n)
-    )
+    count = st.slider("Results", 5, 100, step=5, **url.bind("marked-k", "k", url.integer("k", 20, 5, 100), default=20))
     url.write(k=count if count != 20 else None)
     hits = cache.similar(engine, tuple(more), count, tuple(less))
     st.subheader("Most like the marked papers" + (", least like those marked 'less like'" if less else ""))

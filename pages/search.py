@@ -43,11 +43,9 @@ if engine is not None:
             "Ranking",
             list(modes),
             format_func=modes.get,
-            **url.bind("search-mode", "mode", wanted_mode if wanted_mode in modes else "hybrid", lambda m: None if m == "hybrid" else m),
+            **url.bind("search-mode", "mode", wanted_mode if wanted_mode in modes else "hybrid", default="hybrid"),
         )
-        count = st.slider(
-            "Results", 5, 100, step=5, **url.bind("search-k", "k", url.integer("k", 10, 5, 100), lambda n: None if n == 10 else n)
-        )
+        count = st.slider("Results", 5, 100, step=5, **url.bind("search-k", "k", url.integer("k", 10, 5, 100), default=10))
         options = dict(engine.catalogue.category_options())
         in_link = split_values(url.values("cat"))
         chosen = [c for c in in_link if c in options]

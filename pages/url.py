@@ -101,19 +101,23 @@ def write(**changes: object) -> str | None:
     return link_problem(wanted)
 
 
-def bind(key: str, url_key: str, value: object, to_url: Callable[[object], object] | None = None) -> dict[str, object]:
+def bind(
+    key: str, url_key: str, value: object, to_url: Callable[[object], object] | None = None, default: object = None
+) -> dict[str, object]:
     """Keyword arguments that tie a widget to the URL's `url_key`: the widget is keyed, takes the URL's value (`value`,
     as the page reads it) on every run, and a change goes to the URL (through `to_url`) before the rerun reads it.
 
     A widget given its value from the URL without a key lost every other change: Streamlit (1.67) counts its value as
     part of its identity, so the run after a change made it a new widget, which started again from the URL's old
     value (a second query typed, or a second topic picked, was dropped). Pass no value of its own to the widget.
+    `default`: a value the link leaves out (the page shows it when the link has none).
     """
     st.session_state[key] = value
 
     def changed() -> None:
         new = st.session_state[key]
-        write(**{url_key: to_url(new) if to_url else new})
+        new = to_url(new) if to_url else new
+        write(**{url_key: None if default is not None and new == default else new})  # the default is left out of the link
 
     return {"key": key, "on_change": changed}
 

@@ -36,9 +36,7 @@ if engine is not None:
         )
         if isinstance(picked, dt.date) and (since is not None or picked.isoformat() != default):
             since = picked.isoformat()
-        count = st.slider(
-            "Papers", 10, 200, step=10, **url.bind("whats-new-k", "k", url.integer("k", 50, 10, 200), lambda n: None if n == 50 else n)
-        )
+        count = st.slider("Papers", 10, 200, step=10, **url.bind("whats-new-k", "k", url.integer("k", 50, 10, 200), default=50))
     ignored = marks_from_link(engine)
     if ignored:
         st.warning(f"{len(ignored):,} paper(s) in the link are not in this model set and were left out: {url.listed(ignored)}.")
@@ -50,7 +48,7 @@ if engine is not None:
         list(SOURCES),
         format_func=SOURCES.get,
         horizontal=True,
-        **url.bind("whats-new-by", "by", wanted_by, lambda b: None if b == default_by else b),
+        **url.bind("whats-new-by", "by", wanted_by, default=default_by),
     )
     interest: Interest | None = None
     if by == "marked":
