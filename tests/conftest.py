@@ -82,14 +82,18 @@ def browser() -> Iterator[object]:
 APP_IDLE = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && !document.querySelector('[data-testid="stStatusWidget"]');
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && [...document.querySelectorAll('[class*="st-key-card-"]')].every(
+            (card) => card.querySelector('[data-testid="stPageLink"]'));
 }"""
 
 
 def wait_for_app(page, timeout_ms: int = 90_000, pause_ms: int = 800) -> None:
     """Wait until the page's script run has ended (not only until the "Running" widget, shown after a delay, is gone),
     then a short pause for the browser to draw. On a loaded machine a run can outlast the widget's delay check, and a
-    test that looks too early misses what the run draws last (a 'Back to search' button, seen under load 13)."""
+    test that looks too early misses what the run draws last (a 'Back to search' button, seen under load 13). Every
+    result card's title link too: the browser draws page links after the run has ended (measured: 0 to 16 of 20 titles
+    drawn 200 ms after the end of a run, all 20 by 600 ms), and a test that read the page then missed titles."""
     page.wait_for_function(APP_IDLE, timeout=timeout_ms)
     page.wait_for_timeout(pause_ms)
 
