@@ -1,12 +1,11 @@
 """Topic map page: every paper coloured by topic, the query pinned on it, selections listed."""
 
-import plotly.graph_objects as go
 import streamlit as st
 
 import pages.cache as cache
 import pages.nav as nav
 import pages.url as url
-from lib.figures import QueryPin, pin_query, selected_ids, selection_points
+from lib.figures import QueryPin, SpecFigure, selected_ids, selection_points, with_pin
 from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.selection import mark_button_label, selected_rows
 from lib.text import markdown_literal
@@ -47,8 +46,8 @@ if engine is not None:
     prepared = prepare_query(query)
     if url.write(q=prepared.text, focus=focus, legend=1 if legend else None):
         st.info("This query is too long for a link that opens again: a copied link will not reopen it.")
-    # Built from the same dict every run, the chart's spec is the same, so Streamlit keeps its selection across reruns.
-    figure = go.Figure(cache.base_map_spec(engine, focus, level.index, legend))
+    # The same cached spec every run, so Streamlit keeps the chart's selection across reruns; the pin goes over it.
+    spec = cache.base_map_spec(engine, focus, level.index, legend)
     if prepared.truncated:
         st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is placed on the map.")
     placed = False
@@ -58,14 +57,14 @@ if engine is not None:
             st.warning("None of these words is in the model, so the query cannot be placed on the map.")
         else:
             hits = cache.search(engine, prepared.text, 10, (), None)
-            pin_query(figure, engine.catalogue.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
+            spec = with_pin(spec, engine.catalogue.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
             topic = markdown_literal(labels.get(level.group_of.get(location.cluster, -1), "unclustered"))
             # One line (cut with an ellipsis when too long, shown whole on hover), the map's hint behind its help icon.
             st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.", help=HINT, wrap=False)
             placed = True
     if not placed:
         st.caption(HINT)
-    event = st.plotly_chart(figure, key="map", on_select="rerun", config={"scrollZoom": True})
+    event = st.plotly_chart(SpecFigure(spec), key="map", on_select="rerun", config={"scrollZoom": True})
     rows = selected_rows(engine.catalogue.papers["x"].to_numpy(), engine.catalogue.papers["y"].to_numpy(), event)
     if rows is None:
         chosen = selected_ids(selection_points(event))

@@ -5,7 +5,7 @@ import streamlit as st
 import pages.cache as cache
 import pages.nav as nav
 import pages.url as url
-from lib.figures import QueryPin, topic_map
+from lib.figures import QueryPin, SpecFigure, with_pin
 from lib.text import markdown_literal, markdown_with_math, year_of
 from pages.picker import choose_engine
 from pages.widgets import has_text, paper_links, paper_row
@@ -41,10 +41,10 @@ if engine is not None:
         st.markdown(f"**Topic:** {markdown_literal(engine.catalogue.topic_label(cluster))}")
         if cluster >= 0:
             nav.page_link(engine, nav.TOPICS, "All papers of this topic", icon=":material/list:", topic=cluster)
-    labels = engine.catalogue.labels
     pin = QueryPin(float(paper["x"]), float(paper["y"]), paper["title"], label="This paper")
-    figure = topic_map(engine.catalogue.papers, labels, pin, cluster if cluster >= 0 else None, height=PAPER_MAP_HEIGHT)
-    place.plotly_chart(figure, key="paper-map")
+    # The paper's topic focused (a map shared with the map page's and cached), widened to hold the paper itself.
+    spec = cache.base_map_spec(engine, cluster if cluster >= 0 else None, height=PAPER_MAP_HEIGHT)
+    place.plotly_chart(SpecFigure(with_pin(spec, engine.catalogue.papers, pin, keep_in_view=True)), key="paper-map")
     st.subheader("Nearest papers")
     with st.container(gap="xsmall"):
         for rank, hit in enumerate(cache.similar(engine, paper["id"], 10)):

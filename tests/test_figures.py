@@ -3,6 +3,8 @@ import io
 
 import numpy as np
 import pandas as pd
+import plotly.io as pio
+import plotly.tools
 from PIL import Image
 
 from lib.figures import (
@@ -14,6 +16,7 @@ from lib.figures import (
     RASTER_PIXELS,
     Extent,
     QueryPin,
+    SpecFigure,
     base_map,
     density_rgba,
     label_colour,
@@ -25,6 +28,7 @@ from lib.figures import (
     selection_points,
     topic_colour,
     topic_map,
+    with_pin,
 )
 from lib.settings import MAP_POINTS_ENV
 
@@ -203,3 +207,21 @@ def test_a_focused_large_map_draws_the_topic_sharper_over_the_rest(monkeypatch) 
     column = int((focused.x + focused.sizex / 2 - whole.x) / whole.sizex * base.shape[1])
     row = int((whole.y - (focused.y - focused.sizey / 2)) / whole.sizey * base.shape[0])
     assert base[row, column, 3] == 0 and base[..., 3].any()
+
+
+def test_a_pin_over_a_cached_spec_gives_the_pinned_map_and_leaves_the_spec_as_it_was() -> None:
+    papers, labels = frame(), {0: "a", 1: "b"}
+    for focus, pin in ((None, QueryPin(0.5, 0.5, "near", hit_rows=[0, 2])), (0, QueryPin(9.0, 9.0, "far", label="This paper"))):
+        spec = base_map(papers, labels, focus).to_dict()
+        before = pio.to_json(spec)
+        pinned = with_pin(spec, papers, pin, keep_in_view=True)
+        assert pio.to_json(spec) == before  # shared by every session: never changed
+        assert pio.to_json(pinned) == pio.to_json(topic_map(papers, labels, pin, focus).to_dict())
+    spec = base_map(papers, labels, 0).to_dict()
+    assert with_pin(spec, papers, QueryPin(9.0, 9.0, "far"))["layout"]["xaxis"] == spec["layout"]["xaxis"]  # the map page's pin
+
+
+def test_a_spec_figure_hands_its_spec_to_streamlit_as_it_is() -> None:
+    spec = base_map(frame(), {0: "a", 1: "b"}).to_dict()
+    # What st.plotly_chart does with a figure before serialising it: a dict would be validated again, a Figure copied.
+    assert plotly.tools.return_figure_from_figure_or_data(SpecFigure(spec), validate_figure=True) is spec
