@@ -19,8 +19,9 @@ import streamlit as st
 
 from lib.engine import Engine, load_engine
 from lib.exports import to_bibtex, to_csv
-from lib.figures import MAP_COLUMNS, MAP_HEIGHT, base_map
+from lib.figures import MAP_COLUMNS, MAP_HEIGHT, base_map, map_label
 from lib.interests import Interest
+from lib.mapview import TopicPlaces, topic_places_of
 from lib.search import Hit
 from lib.whats_new import WhatsNew, default_since, new_and_ranked
 
@@ -95,6 +96,17 @@ def base_map_spec(engine: Engine, focus: int | None, level: int = 0, legend: boo
     papers = catalogue.papers[MAP_COLUMNS].assign(cluster=catalogue.level_clusters(level)) if level else catalogue.papers
     labels = {topic["id"]: topic["label"] for topic in chosen.topics}
     return base_map(papers, labels, focus, legend=legend, height=height).to_dict()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=BY_ENGINE)
+def topic_places(engine: Engine) -> TopicPlaces:
+    """Every topic level's label candidates (lib/mapview.py), computed once per set: the map's labels for any view."""
+    catalogue = engine.catalogue
+    levels = [
+        (catalogue.level_clusters(index), {topic["id"]: map_label(topic["label"]) for topic in catalogue.level(index).topics})
+        for index in range(len(catalogue.levels))
+    ]
+    return topic_places_of(catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy(), levels)
 
 
 @st.cache_data(max_entries=256, show_spinner="Finding what is new…", hash_funcs=BY_ENGINE)

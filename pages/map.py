@@ -9,6 +9,7 @@ from lib.figures import QueryPin, SpecFigure, selected_ids, selection_points, wi
 from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.selection import mark_button_label, selected_rows
 from lib.text import markdown_literal
+from pages.mapview import map_overlay
 from pages.marks import set_mark
 from pages.picker import choose_engine
 from pages.widgets import export_buttons, level_control
@@ -65,6 +66,7 @@ if engine is not None:
     if not placed:
         st.caption(HINT)
     event = st.plotly_chart(SpecFigure(spec), key="map", on_select="rerun", config={"scrollZoom": True})
+    map_overlay(engine, level)
     rows = selected_rows(engine.catalogue.papers["x"].to_numpy(), engine.catalogue.papers["y"].to_numpy(), event)
     if rows is None:
         chosen = selected_ids(selection_points(event))

@@ -1,0 +1,91 @@
+// The map's view reporter (pages/mapview.py): watches the topic map Streamlit draws (st.plotly_chart, key "map"),
+// reports the part of it on screen whenever a zoom, a pan or a resize has settled, and draws over it the overlay the
+// server computed for that view (labels that fit; on large sets the papers in view). Nothing here decides what to
+// show: lib/mapview.py does. The chart is Streamlit's own, so its selections and hover keep working as they are.
+
+const POLL_MS = 200;
+// A view is reported once it has stayed the same for this long (a scroll-zoom is many small steps).
+const SETTLE_MS = 350;
+const isOverlay = (trace) => typeof trace.uid === "string" && (trace.uid === "view-labels" || trace.uid.startsWith("view-points"));
+
+let latest = null; // the newest data from the server: { selector, labels, points, token }
+let report = null; // setStateValue of the newest mount
+let timer = null;
+let candidate = null;
+let candidateSince = 0;
+let reported = null;
+
+function currentView(gd) {
+  const layout = gd._fullLayout;
+  if (!layout || !layout.xaxis || !layout.yaxis || !layout.xaxis.range || !layout.yaxis.range) return null;
+  return {
+    x: layout.xaxis.range.map(Number),
+    y: layout.yaxis.range.map(Number),
+    width: Math.round(layout.xaxis._length),
+    height: Math.round(layout.yaxis._length),
+  };
+}
+
+function sameView(a, b) {
+  if (!a || !b || a.width !== b.width || a.height !== b.height) return false;
+  const tolerance = (a.x[1] - a.x[0]) * 0.002;
+  return [0, 1].every((i) => Math.abs(a.x[i] - b.x[i]) <= tolerance && Math.abs(a.y[i] - b.y[i]) <= tolerance);
+}
+
+function applyOverlay(gd) {
+  if (!latest || !latest.labels || !window.Plotly) return;
+  if (gd.__overlayToken === latest.token && gd.data.some((t) => t.uid === "view-labels")) return;
+  const old = [];
+  gd.data.forEach((trace, index) => {
+    if (isOverlay(trace)) old.push(index);
+  });
+  if (old.length) window.Plotly.deleteTraces(gd, old);
+  const base = gd.data.findIndex((trace) => trace.name === "topic labels");
+  if (base >= 0 && trace_visible(gd.data[base])) window.Plotly.restyle(gd, { visible: false }, [base]);
+  if (latest.points && latest.points.length) {
+    // Under the pinned query and its hits (drawn after the topics), over the density image and the sampled papers.
+    const firstPin = gd.data.findIndex((trace) => trace.name === "Top hits");
+    const at = firstPin >= 0 ? latest.points.map((_, i) => firstPin + i) : undefined;
+    window.Plotly.addTraces(gd, latest.points, at);
+  }
+  window.Plotly.addTraces(gd, [latest.labels]);
+  gd.__overlayToken = latest.token;
+}
+
+function trace_visible(trace) {
+  return trace.visible === undefined || trace.visible === true;
+}
+
+function tick() {
+  if (!latest) return;
+  const gd = document.querySelector(latest.selector);
+  if (!gd || !gd._fullLayout) return;
+  const view = currentView(gd);
+  const now = Date.now();
+  if (view && !sameView(view, candidate)) {
+    candidate = view;
+    candidateSince = now;
+  } else if (view && now - candidateSince >= SETTLE_MS && !sameView(view, reported) && report) {
+    reported = view;
+    report("view", view);
+  }
+  try {
+    applyOverlay(gd);
+  } catch (error) {
+    // A chart redrawn by Streamlit between the lookup and the change: the next tick draws the overlay again.
+    gd.__overlayToken = null;
+  }
+}
+
+export default function (component) {
+  const data = component.data || {};
+  latest = { selector: data.selector, token: data.token, labels: null, points: [] };
+  if (data.overlay) Object.assign(latest, JSON.parse(data.overlay));
+  report = component.setStateValue;
+  if (timer === null) timer = window.setInterval(tick, POLL_MS);
+  tick();
+  return () => {
+    window.clearInterval(timer);
+    timer = null;
+  };
+}

@@ -1,0 +1,44 @@
+"""The map's view overlay: the browser reports which part of the topic map is on screen (pages/map_view.js), and the
+labels that fit that view and, zoomed in on a large set, its papers (lib/mapview.py) are drawn over the map Streamlit
+drew. The map itself is sent once per set, level and focus; a zoom sends only this overlay."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import orjson
+import streamlit as st
+
+import pages.cache as cache
+from lib.engine import Engine
+from lib.figures import map_point_limit, view_labels_trace, view_point_traces
+from lib.levels import Level
+from lib.mapview import View, place_labels, rows_in_view
+
+# The chart the overlay belongs to: st.plotly_chart(..., key="map") on the map page.
+MAP_SELECTOR = ".st-key-map .js-plotly-plot"
+_REPORTER = st.components.v2.component("map_view", js=Path(__file__).with_name("map_view.js").read_text(encoding="utf-8"))
+
+
+def map_overlay(engine: Engine, level: Level, key: str = "map-view") -> View | None:
+    """Draw the overlay for the view the browser last reported (none before its first report) and keep listening for
+    the next one. Returns that view."""
+    state = st.session_state.get(key)
+    view = View.parse(state.get("view") if hasattr(state, "get") else None)
+    data: dict = {"selector": MAP_SELECTOR, "labels": None, "token": None}
+    if view is not None:
+        places = cache.topic_places(engine)
+        overlay = {"labels": view_labels_trace(places, place_labels(places, view), level.index), "points": []}
+        catalogue = engine.catalogue
+        limit = map_point_limit()
+        if len(catalogue.papers) > limit:
+            rows = rows_in_view(catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy(), view, limit)
+            if rows is not None:
+                labels = {topic["id"]: topic["label"] for topic in level.topics}
+                overlay["points"] = view_point_traces(catalogue.papers, rows, catalogue.level_clusters(level.index), labels)
+        # One JSON text, parsed by the browser: orjson writes 50,000 points in about 0.02 s (Plotly's encoder 0.3 s).
+        data = {"selector": MAP_SELECTOR, "overlay": orjson.dumps(overlay, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")}
+        data["token"] = hashlib.sha256(data["overlay"].encode("utf-8")).hexdigest()[:16]
+    _REPORTER(data=data, key=key, on_view_change=lambda: None)
+    return view

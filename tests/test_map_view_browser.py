@@ -1,0 +1,130 @@
+"""The map follows the zoom in a real Chromium: labels placed for the view never overlap, finer topics' labels appear
+zoomed in, and on a map drawn as a density image every paper in a zoomed view becomes a point to hover and select."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from lib.engine import load_engine
+from lib.figures import map_label
+from lib.settings import MAP_POINTS_ENV
+from tests.conftest import streamlit_server, wait_for_app
+from tests.test_browser import _shot
+from tests.test_map_scale import MAP_LIMIT, scaled  # noqa: F401 (the scaled set's fixture)
+
+pytestmark = pytest.mark.browser
+
+GRAPH = ".st-key-map .js-plotly-plot"
+# The overlay's token once drawn, and the view it was drawn for.
+OVERLAY = f"""() => {{ const gd = document.querySelector('{GRAPH}');
+    return gd && gd.__overlayToken && gd.data.some(t => t.uid === 'view-labels') ? gd.__overlayToken : null; }}"""
+VIEW = f"""() => {{ const l = document.querySelector('{GRAPH}')._fullLayout;
+    return [l.xaxis.range[0], l.xaxis.range[1], l.yaxis.range[0], l.yaxis.range[1]]; }}"""
+# Every drawn label of the overlay: its text and its box on the screen.
+LABEL_BOXES = f"""() => Array.from(document.querySelectorAll('{GRAPH} .scatterlayer .traceview-labels .textpoint text'))
+    .map(node => {{ const r = node.getBoundingClientRect(); return [node.textContent, r.left, r.top, r.right, r.bottom]; }})"""
+PLOT_BOX = f"""() => {{ const r = document.querySelector('{GRAPH} .nsewdrag').getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom]; }}"""
+VIEW_POINTS = f"""() => document.querySelector('{GRAPH}')._fullData
+    .filter(t => typeof t.uid === 'string' && t.uid.startsWith('view-points'))
+    .map(t => Array.from(t.customdata, row => row[0])).flat()"""
+
+
+@pytest.fixture(scope="module")
+def served(demo_model_set, tmp_path_factory):
+    models = tmp_path_factory.mktemp("view")
+    shutil.copytree(demo_model_set, models / "demo")
+    with streamlit_server(models) as url:
+        yield url
+
+
+def open_map(browser, url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(url)
+    page.locator(GRAPH).wait_for(timeout=90_000)
+    wait_for_app(page)
+    page.wait_for_function(OVERLAY, timeout=60_000)
+    return page
+
+
+def zoom(page, fraction_x: float, fraction_y: float, steps: int) -> str:
+    """Scroll-zoom in at a point of the plot; wait for the overlay of the new view. Returns its token."""
+    before = page.evaluate(OVERLAY)
+    area = page.evaluate(PLOT_BOX)
+    page.mouse.move(area[0] + (area[2] - area[0]) * fraction_x, area[1] + (area[3] - area[1]) * fraction_y)
+    for _ in range(steps):
+        page.mouse.wheel(0, -200)
+        page.wait_for_timeout(60)
+    page.wait_for_function(f"() => ({OVERLAY})() && ({OVERLAY})() !== {before!r}", timeout=60_000)
+    wait_for_app(page)
+    return page.evaluate(OVERLAY)
+
+
+def assert_apart_and_inside(page) -> list[str]:
+    """The overlay's labels: none overlapping another, every one inside the plot. Returns their texts."""
+    boxes = page.evaluate(LABEL_BOXES)
+    left, top, right, bottom = page.evaluate(PLOT_BOX)
+    for i, (text, x0, y0, x1, y1) in enumerate(boxes):
+        assert left - 1 <= x0 and x1 <= right + 1 and top - 1 <= y0 and y1 <= bottom + 1, (text, (x0, y0, x1, y1))
+        for other, a0, b0, a1, b1 in boxes[i + 1 :]:
+            assert not (x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1), f"'{text}' overlaps '{other}'"
+    return [box[0] for box in boxes]
+
+
+def test_labels_follow_the_zoom_and_never_overlap(served, browser, demo_model_set) -> None:
+    catalogue = load_engine(demo_model_set).catalogue
+    finest = {map_label(topic["label"]) for topic in catalogue.level(0).topics}
+    page = open_map(browser, f"{served}/map?model=demo")
+    # The map's own first labels give way to the overlay's.
+    assert page.evaluate(f"() => document.querySelector('{GRAPH}').data.find(t => t.name === 'topic labels').visible") is False
+    whole = assert_apart_and_inside(page)
+    assert whole
+    _shot(page, "map-view-whole")
+    x = np.asarray(catalogue.papers["x"])
+    y = np.asarray(catalogue.papers["y"])
+    # Zoom in on the largest topic's centre, where its own (finest) label is sure to be.
+    largest = max(catalogue.level(0).topics, key=lambda topic: topic["size"])
+    members = np.asarray(catalogue.clusters) == largest["id"]
+    left, right, bottom, top = page.evaluate(VIEW)
+    fx = (float(np.median(x[members])) - left) / (right - left)
+    fy = (top - float(np.median(y[members]))) / (top - bottom)
+    zoom(page, fx, fy, steps=6)
+    near = assert_apart_and_inside(page)
+    _shot(page, "map-view-zoomed")
+    assert map_label(largest["label"]) in near and set(near) & finest
+    assert set(near) != set(whole)
+    assert not page.errors
+
+
+@pytest.fixture(scope="module")
+def dense(scaled, tmp_path_factory):  # noqa: F811
+    models = tmp_path_factory.mktemp("view-dense")
+    shutil.copytree(scaled, models / "scaled")
+    with streamlit_server(models, **{MAP_POINTS_ENV: str(MAP_LIMIT)}) as url:
+        yield url
+
+
+def test_zoomed_in_on_a_density_image_every_paper_in_view_is_a_point(dense, browser, scaled) -> None:  # noqa: F811
+    papers = load_engine(scaled).catalogue.papers
+    x, y = papers["x"].to_numpy(), papers["y"].to_numpy()
+    page = open_map(browser, f"{dense}/map")
+    assert page.evaluate(VIEW_POINTS) == []  # zoomed out: the density image and a sample only
+    for _ in range(6):
+        zoom(page, 0.5, 0.5, steps=3)
+        left, right, bottom, top = page.evaluate(VIEW)
+        inside = (x >= left) & (x <= right) & (y >= bottom) & (y <= top)
+        if 0 < inside.sum() <= MAP_LIMIT:
+            break
+    else:
+        pytest.fail(f"never fewer than {MAP_LIMIT} papers in view")
+    drawn = page.evaluate(VIEW_POINTS)
+    # The view reported is the one drawn: every paper inside it, and a margin of rounding at its edges.
+    assert set(papers["id"].to_numpy()[inside]) <= set(drawn) and len(drawn) <= inside.sum() + 20
+    _shot(page, "map-view-dense-zoomed")
+    assert_apart_and_inside(page)
+    assert not page.errors

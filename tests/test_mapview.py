@@ -1,0 +1,127 @@
+"""The map's view overlay: labels that follow the zoom without overlapping, and the papers of a view once few enough."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from lib.figures import OTHER_LEVEL_COLOUR, VIEW_POINTS_UID, label_colour, view_labels_trace, view_point_traces
+from lib.mapview import View, font_px, label_box, place_labels, rows_in_view, topic_places_of
+
+
+def blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Twelve topics of 200 papers on a 4 x 3 grid 4 units apart (neighbours nearly touch): x, y and each paper's topic."""
+    rng = np.random.default_rng(seed)
+    centres = [(4.0 * (t % 4), 4.0 * (t // 4)) for t in range(12)]
+    topic = np.repeat(np.arange(12), 200)
+    x = np.array([centres[t][0] for t in topic]) + rng.normal(0, 0.8, len(topic))
+    y = np.array([centres[t][1] for t in topic]) + rng.normal(0, 0.8, len(topic))
+    return x, y, topic
+
+
+def levels_of(topic: np.ndarray) -> list[tuple[np.ndarray, dict[int, str]]]:
+    """Level 0: the twelve topics; level 1: the grid's three rows (four neighbouring topics each)."""
+    fine = {t: f"fine topic {t}" for t in range(12)}
+    coarse = {r: f"coarse row {r}" for r in range(3)}
+    return [(topic, fine), (topic // 4, coarse)]
+
+
+def boxes(places, chosen, view: View) -> list[tuple[float, float, float, float]]:
+    px, py = view.to_pixels(np.array([label.x for label in chosen]), np.array([label.y for label in chosen]))
+    result = []
+    for label, x, y in zip(chosen, px, py, strict=True):
+        width, height = label_box(places.text[label.index], int(places.level[label.index]))
+        result.append((x - width / 2, y - height / 2, x + width / 2, y + height / 2))
+    return result
+
+
+def texts(places, chosen, level: int | None = None) -> set[str]:
+    return {places.text[label.index] for label in chosen if level is None or places.level[label.index] == level}
+
+
+def test_zoomed_out_the_coarse_labels_zoomed_in_the_fine_ones_never_overlapping() -> None:
+    x, y, topic = blobs()
+    places = topic_places_of(x, y, levels_of(topic))
+    whole = View(-3, 15, -3, 11, 800, 600)
+    chosen = place_labels(places, whole)
+    # Zoomed out: every coarse row labelled, at its centre, and fine topics only where they fit beside them.
+    assert texts(places, chosen, 1) == {"coarse row 0", "coarse row 1", "coarse row 2"}
+    # Zoomed in on one topic: the coarse row spreads wider than half the screen, so the fine topics speak.
+    close = View(1, 7, 1, 7, 800, 800)
+    near = place_labels(places, close)
+    assert near and texts(places, near) == texts(places, near, 0) and "fine topic 5" in texts(places, near)
+    for view, picked in ((whole, chosen), (close, near)):
+        drawn = boxes(places, picked, view)
+        for a, first in enumerate(drawn):
+            assert first[0] >= 0 and first[2] <= view.width and first[1] >= 0 and first[3] <= view.height
+            for second in drawn[a + 1 :]:
+                assert not (first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3])
+
+
+def test_a_small_plot_labels_fewer_topics_and_a_large_one_more() -> None:
+    x, y, topic = blobs()
+    places = topic_places_of(x, y, levels_of(topic))
+    small = place_labels(places, View(-3, 15, -3, 11, 300, 225))
+    large = place_labels(places, View(-3, 15, -3, 11, 2400, 1800))
+    assert len(small) < len(large) and len(large) >= 12
+
+
+def test_a_coarse_group_of_topics_far_apart_is_not_labelled_in_the_empty_space_between() -> None:
+    x, y, topic = blobs()
+    apart = (topic == 0) | (topic == 3)  # the two ends of the bottom row: their median lies in the gap
+    levels = [(topic, {t: f"fine {t}" for t in range(12)}), (np.where(apart, 0, -1), {0: "far apart"})]
+    places = topic_places_of(x, y, levels)
+    chosen = place_labels(places, View(-3, 15, -3, 11, 800, 600))
+    assert "far apart" not in texts(places, chosen) and "fine 0" in texts(places, chosen)
+
+
+def test_views_as_reported_are_checked_and_rows_in_view_stop_at_the_limit() -> None:
+    assert View.parse({"x": [0, 1], "y": [0, 2], "width": 800, "height": 500}) == View(0.0, 1.0, 0.0, 2.0, 800, 500)
+    for bad in (
+        None,
+        "x",
+        {"x": [1, 0], "y": [0, 1], "width": 800, "height": 500},
+        {"x": [0, 1], "y": [0, "nan"], "width": 9, "height": 9},
+        {"x": [0, 1], "y": [0, 1]},
+        {"x": [0, 1, 2], "y": [0, 1], "width": 800, "height": 500},
+    ):
+        assert View.parse(bad) is None
+    x, y, _ = blobs()
+    one = View(-1.5, 1.5, -1.5, 1.5, 800, 800)
+    rows = rows_in_view(x, y, one, limit=1000)
+    assert rows is not None and set(rows) == set(np.flatnonzero((x >= -1.5) & (x <= 1.5) & (y >= -1.5) & (y <= 1.5)))
+    assert rows_in_view(x, y, View(-3, 15, -3, 11, 800, 600), limit=1000) is None
+
+
+def test_overlay_traces_are_valid_plotly_and_keep_hostile_text_literal() -> None:
+    x, y, topic = blobs()
+    places = topic_places_of(x, y, [(topic, {t: f"<b>topic</b> {t}" for t in range(12)}), (topic // 4, {r: f"row {r}" for r in range(3)})])
+    view = View(-3, 15, -3, 11, 1600, 1200)
+    chosen = place_labels(places, view)
+    labels = view_labels_trace(places, chosen, shown_level=0)
+    assert all(text.startswith("&lt;b&gt;") or text.startswith("row") for text in labels["text"])
+    colours = dict(zip(labels["text"], labels["textfont"]["color"], strict=True))
+    assert colours["row 0"] == OTHER_LEVEL_COLOUR and font_px(1) > font_px(0)
+    fine = texts(places, chosen, 0)
+    assert all(colours[f"&lt;b&gt;topic&lt;/b&gt; {t}"] == label_colour(t) for t in range(12) if f"<b>topic</b> {t}" in fine)
+    papers = pd.DataFrame(
+        {
+            "id": [f"2401.{i:05d}" for i in range(len(x))],
+            "title": ["<script>alert(1)</script> paper"] * len(x),
+            "authors": ["Ada Lovelace, Alan Turing", "Emmy Noether"] * (len(x) // 2),
+            "update_date": ["2025-01-02"] * len(x),
+            "x": x,
+            "y": y,
+        }
+    )
+    rows = np.arange(0, 400, 7)  # topics 0 and 1
+    traces = view_point_traces(papers, rows, topic, {0: "zero", 1: "one <i>"})
+    assert [t["name"] for t in traces] == ["0: zero", "1: one &lt;i&gt;"] and all(t["uid"].startswith(VIEW_POINTS_UID) for t in traces)
+    assert [row[0] for t in traces for row in t["customdata"]] == list(papers["id"].iloc[rows])
+    assert traces[0]["text"][0] == "&lt;script&gt;alert(1)&lt;/script&gt; paper<br>Ada Lovelace et al. · 2025"
+    assert traces[0]["text"][1] == "&lt;script&gt;alert(1)&lt;/script&gt; paper<br>Emmy Noether · 2025"
+    assert traces[1]["hovertemplate"].endswith("<extra>1: one &lt;i&gt;</extra>")
+    # Plotly accepts them as they are (it raises on any property it does not know).
+    untyped = [{k: v for k, v in trace.items() if k != "type"} for trace in (labels, *traces)]
+    go.Figure([go.Scatter(untyped[0]), *(go.Scattergl(trace) for trace in untyped[1:])])
