@@ -139,6 +139,42 @@ def topic_places_of(x: np.ndarray, y: np.ndarray, levels: Sequence[tuple[np.ndar
     )
 
 
+def with_topics_in_view(
+    places: TopicPlaces, view: View, x: np.ndarray, y: np.ndarray, clusters: np.ndarray, rows: np.ndarray, min_papers: int = 10
+) -> TopicPlaces:
+    """The candidates plus, for each finest topic with at least `min_papers` papers in view (`rows`) but its centre
+    outside it, one at the median of those papers: zoomed in on a topic's edge, it is still named (a few strays of a
+    topic far away are not). Its spread is that of its papers in view."""
+    inside = (places.x >= view.x0) & (places.x <= view.x1) & (places.y >= view.y0) & (places.y <= view.y1)
+    named = {int(topic) for topic in places.topic[(places.level == 0) & inside]}
+    text_of = {int(topic): text for topic, level, text in zip(places.topic, places.level, places.text, strict=True) if level == 0}
+    frame = pd.DataFrame({"x": x[rows], "y": y[rows], "cluster": np.asarray(clusters)[rows]})
+    frame = frame[frame["cluster"].isin([topic for topic in text_of if topic not in named])]
+    if frame.empty:
+        return places
+    counts = frame["cluster"].value_counts()
+    frame = frame[frame["cluster"].isin(counts.index[counts >= min_papers])]
+    if frame.empty:
+        return places
+    groups = frame.groupby("cluster", sort=True)
+    centres = groups[["x", "y"]].median()
+    topics = [int(topic) for topic in centres.index]
+    centre = centres.loc[frame["cluster"]]
+    offsets = (frame["x"].to_numpy() - centre["x"].to_numpy(), frame["y"].to_numpy() - centre["y"].to_numpy())
+    distance = pd.Series(np.hypot(*offsets), index=frame.index)
+    by_topic = distance.groupby(frame["cluster"])
+    return TopicPlaces(
+        np.concatenate([places.level, np.zeros(len(topics), dtype=np.int64)]),
+        np.concatenate([places.topic, np.array(topics, dtype=np.int64)]),
+        np.concatenate([places.x, centres["x"].to_numpy(dtype=np.float64)]),
+        np.concatenate([places.y, centres["y"].to_numpy(dtype=np.float64)]),
+        np.concatenate([places.spread, by_topic.median().loc[centres.index].to_numpy(dtype=np.float64)]),
+        np.concatenate([places.gap, by_topic.min().loc[centres.index].to_numpy(dtype=np.float64)]),
+        np.concatenate([places.size, counts.loc[centres.index].to_numpy(dtype=np.int64)]),
+        [*places.text, *(text_of[topic] for topic in topics)],
+    )
+
+
 def font_px(level: int) -> int:
     """A label's font size: coarser levels larger."""
     return LABEL_FONT_PX[min(level, len(LABEL_FONT_PX) - 1)]

@@ -2,7 +2,9 @@
 
 Page files (search, map, topics, marked, paper) are thin: they read the view's state from the URL (`url`), pick a
 model set (`picker`), ask for cached results (`cache`), draw them with shared widgets (`widgets`, `marks`) and link to
-each other only through `nav`. Nothing under `lib/` imports Streamlit.
+each other only through `nav`. Two small browser-side helpers (Streamlit components with no widget of their own, their
+JavaScript beside them): `mapview` reports the map's view and draws the labels and papers computed for it, and
+`as_you_type` commits the search box after a pause in typing. Nothing under `lib/` imports Streamlit.
 
 This file is also the one place that works around Streamlit's old pages-folder mode. Streamlit (checked up to
 1.67) turns it on for the whole server process when the first session starts and a `pages/` folder lies beside the

@@ -14,7 +14,7 @@ import pages.cache as cache
 from lib.engine import Engine
 from lib.figures import map_point_limit, view_labels_trace, view_point_traces
 from lib.levels import Level
-from lib.mapview import View, place_labels, rows_in_view
+from lib.mapview import View, place_labels, rows_in_view, with_topics_in_view
 
 # The chart the overlay belongs to: st.plotly_chart(..., key="map") on the map page.
 MAP_SELECTOR = ".st-key-map .js-plotly-plot"
@@ -28,15 +28,17 @@ def map_overlay(engine: Engine, level: Level, key: str = "map-view") -> View | N
     view = View.parse(state.get("view") if hasattr(state, "get") else None)
     data: dict = {"selector": MAP_SELECTOR, "labels": None, "token": None}
     if view is not None:
-        places = cache.topic_places(engine)
-        overlay = {"labels": view_labels_trace(places, place_labels(places, view), level.index), "points": []}
         catalogue = engine.catalogue
+        x, y = catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy()
         limit = map_point_limit()
-        if len(catalogue.papers) > limit:
-            rows = rows_in_view(catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy(), view, limit)
-            if rows is not None:
-                labels = {topic["id"]: topic["label"] for topic in level.topics}
-                overlay["points"] = view_point_traces(catalogue.papers, rows, catalogue.level_clusters(level.index), labels)
+        rows = rows_in_view(x, y, view, limit)
+        places = cache.topic_places(engine)
+        if rows is not None:
+            places = with_topics_in_view(places, view, x, y, catalogue.clusters, rows)
+        overlay = {"labels": view_labels_trace(places, place_labels(places, view), level.index), "points": []}
+        if rows is not None and len(catalogue.papers) > limit:
+            labels = {topic["id"]: topic["label"] for topic in level.topics}
+            overlay["points"] = view_point_traces(catalogue.papers, rows, catalogue.level_clusters(level.index), labels)
         # One JSON text, parsed by the browser: orjson writes 50,000 points in about 0.02 s (Plotly's encoder 0.3 s).
         data = {"selector": MAP_SELECTOR, "overlay": orjson.dumps(overlay, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")}
         data["token"] = hashlib.sha256(data["overlay"].encode("utf-8")).hexdigest()[:16]

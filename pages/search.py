@@ -8,6 +8,7 @@ import pages.url as url
 from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.snippets import query_terms
 from lib.urlstate import split_values
+from pages.as_you_type import as_you_type
 from pages.picker import choose_engine
 from pages.widgets import hit_list, paper_row
 
@@ -72,6 +73,7 @@ if engine is not None:
             )
             if years == bounds:
                 years = None
+        as_you_type("search-query")
     prepared = prepare_query(query)
     too_long = url.write(q=prepared.text, k=count if count != 10 else None, cat=categories, mode=mode if mode != "hybrid" else None)
     if too_long:

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib.figures import OTHER_LEVEL_COLOUR, VIEW_POINTS_UID, label_colour, view_labels_trace, view_point_traces
-from lib.mapview import View, font_px, label_box, place_labels, rows_in_view, topic_places_of
+from lib.mapview import View, font_px, label_box, place_labels, rows_in_view, topic_places_of, with_topics_in_view
 
 
 def blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,3 +125,23 @@ def test_overlay_traces_are_valid_plotly_and_keep_hostile_text_literal() -> None
     # Plotly accepts them as they are (it raises on any property it does not know).
     untyped = [{k: v for k, v in trace.items() if k != "type"} for trace in (labels, *traces)]
     go.Figure([go.Scatter(untyped[0]), *(go.Scattergl(trace) for trace in untyped[1:])])
+
+
+def test_zoomed_in_on_a_topics_edge_it_is_named_at_its_papers_in_view() -> None:
+    x, y, topic = blobs()
+    places = topic_places_of(x, y, levels_of(topic))
+    # The right half of topic 0 (centred at 0, 0): its centre is just outside the view.
+    view = View(0.3, 2.3, -1.0, 1.0, 800, 800)
+    assert "fine topic 0" not in texts(places, place_labels(places, view))
+    rows = rows_in_view(x, y, view, limit=5000)
+    wider = with_topics_in_view(places, view, x, y, topic, rows)
+    chosen = place_labels(wider, view)
+    assert "fine topic 0" in texts(wider, chosen)
+    label = next(label for label in chosen if wider.text[label.index] == "fine topic 0")
+    assert view.x0 <= label.x <= view.x1 and view.y0 <= label.y <= view.y1
+    # One candidate more for each topic with at least 10 papers in view (no topic's centre is in it).
+    counts = np.bincount(topic[rows], minlength=12)
+    assert wider.text[len(places.text) :] == [f"fine topic {t}" for t in range(12) if counts[t] >= 10]
+    # Labels at the plot's edge are moved inside it rather than dropped.
+    edge = View(-0.2, 7.8, -4.0, 4.0, 400, 400)
+    assert "fine topic 0" in texts(places, place_labels(places, edge))
