@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from lib.clustering import NOISE
-from lib.mapview import PlacedLabel, TopicPlaces, View, font_px, place_labels, topic_places_of
+from lib.mapview import PlacedLabel, TopicPlaces, View, font_px, place_labels, rows_in_view, topic_places_of, with_topics_in_view
 from lib.settings import MAX_MAP_POINTS, current_settings
 
 # The density image's longer side in pixels: about twice the chart's, so it stays sharp on dense screens and a zoom.
@@ -436,6 +436,18 @@ def topic_map(
     return pin_query(figure, papers, pin)
 
 
+@dataclass(frozen=True)
+class MapTopics:
+    """The topics a map is drawn with: every level's label candidates, each paper's finest topic and its topic at
+    the level the map is coloured by (`level`), and that level's labels."""
+
+    places: TopicPlaces
+    finest: np.ndarray
+    shown: np.ndarray
+    level: int
+    labels: dict[int, str]
+
+
 VIEW_LABELS_UID = "view-labels"
 VIEW_POINTS_UID = "view-points"
 # Labels of a level other than the one the map is coloured by (coarser ones above it, finer inside it) are written in
@@ -517,6 +529,19 @@ def view_point_traces(papers: pd.DataFrame, rows: np.ndarray, clusters: np.ndarr
             }
         )
     return traces
+
+
+def view_overlay(papers: pd.DataFrame, topics: MapTopics, view: View, limit: int) -> dict:
+    """What the map draws over one view (lib/mapview.py): {"labels": a text trace, "points": traces of the papers in
+    view, empty unless the set has more than `limit` papers (drawn as a density image) and at most `limit` are in
+    view}."""
+    x, y = papers["x"].to_numpy(), papers["y"].to_numpy()
+    rows = rows_in_view(x, y, view, limit)
+    places = topics.places if rows is None else with_topics_in_view(topics.places, view, x, y, topics.finest, rows)
+    overlay: dict = {"labels": view_labels_trace(places, place_labels(places, view), topics.level), "points": []}
+    if rows is not None and len(papers) > limit:
+        overlay["points"] = view_point_traces(papers, rows, topics.shown, topics.labels)
+    return overlay
 
 
 def selection_points(event: object) -> list[dict]:

@@ -12,9 +12,9 @@ import streamlit as st
 
 import pages.cache as cache
 from lib.engine import Engine
-from lib.figures import map_point_limit, view_labels_trace, view_point_traces
+from lib.figures import MapTopics, map_point_limit, view_overlay
 from lib.levels import Level
-from lib.mapview import View, place_labels, rows_in_view, with_topics_in_view
+from lib.mapview import View
 
 # The chart the overlay belongs to: st.plotly_chart(..., key="map") on the map page.
 MAP_SELECTOR = ".st-key-map .js-plotly-plot"
@@ -29,16 +29,14 @@ def map_overlay(engine: Engine, level: Level, key: str = "map-view") -> View | N
     data: dict = {"selector": MAP_SELECTOR, "labels": None, "token": None}
     if view is not None:
         catalogue = engine.catalogue
-        x, y = catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy()
-        limit = map_point_limit()
-        rows = rows_in_view(x, y, view, limit)
-        places = cache.topic_places(engine)
-        if rows is not None:
-            places = with_topics_in_view(places, view, x, y, catalogue.clusters, rows)
-        overlay = {"labels": view_labels_trace(places, place_labels(places, view), level.index), "points": []}
-        if rows is not None and len(catalogue.papers) > limit:
-            labels = {topic["id"]: topic["label"] for topic in level.topics}
-            overlay["points"] = view_point_traces(catalogue.papers, rows, catalogue.level_clusters(level.index), labels)
+        topics = MapTopics(
+            cache.topic_places(engine),
+            catalogue.clusters,
+            catalogue.level_clusters(level.index),
+            level.index,
+            {topic["id"]: topic["label"] for topic in level.topics},
+        )
+        overlay = view_overlay(catalogue.papers, topics, view, map_point_limit())
         # One JSON text, parsed by the browser: orjson writes 50,000 points in about 0.02 s (Plotly's encoder 0.3 s).
         data = {"selector": MAP_SELECTOR, "overlay": orjson.dumps(overlay, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")}
         data["token"] = hashlib.sha256(data["overlay"].encode("utf-8")).hexdigest()[:16]
