@@ -28,6 +28,11 @@ LABEL_BOXES = f"""() => Array.from(document.querySelectorAll('{GRAPH} .scatterla
     .map(node => {{ const r = node.getBoundingClientRect(); return [node.textContent, r.left, r.top, r.right, r.bottom]; }})"""
 PLOT_BOX = f"""() => {{ const r = document.querySelector('{GRAPH} .nsewdrag').getBoundingClientRect();
     return [r.left, r.top, r.right, r.bottom]; }}"""
+# The screen position of the first paper drawn for the view, and its id.
+FIRST_VIEW_POINT = f"""() => {{ const gd = document.querySelector('{GRAPH}');
+    const trace = gd._fullData.find(t => typeof t.uid === 'string' && t.uid.startsWith('view-points'));
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+    return [box.left + xa._offset + xa.l2p(trace.x[0]), box.top + ya._offset + ya.l2p(trace.y[0]), trace.customdata[0][0]]; }}"""
 VIEW_POINTS = f"""() => document.querySelector('{GRAPH}')._fullData
     .filter(t => typeof t.uid === 'string' && t.uid.startsWith('view-points'))
     .map(t => Array.from(t.customdata, row => row[0])).flat()"""
@@ -127,4 +132,16 @@ def test_zoomed_in_on_a_density_image_every_paper_in_view_is_a_point(dense, brow
     assert set(papers["id"].to_numpy()[inside]) <= set(drawn) and len(drawn) <= inside.sum() + 20
     _shot(page, "map-view-dense-zoomed")
     assert_apart_and_inside(page)
+    # Hovering a paper drawn for the view names it: title, first author, year, id.
+    x_px, y_px, paper_id = page.evaluate(FIRST_VIEW_POINT)
+    page.mouse.move(x_px, y_px)
+    page.locator(f"{GRAPH} .hoverlayer .hovertext").first.wait_for(timeout=10_000)
+    hover = page.locator(f"{GRAPH} .hoverlayer .hovertext").first.text_content()
+    ids = set(papers["id"].to_numpy()[inside])
+    # The paper under the pointer, or one drawn on top of it (the longest id named: a replica's id holds its source's).
+    shown = max((i for i in ids if i in hover), key=len)
+    row = papers.set_index("id").loc[shown]
+    assert row["title"][:40] in hover and row["authors"].split(",")[0].strip() in hover and row["update_date"][:4] in hover
+    assert paper_id in ids
+    _shot(page, "map-view-dense-hover")
     assert not page.errors
