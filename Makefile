@@ -32,9 +32,11 @@ demo-model: $(BIN)/.installed $(DEMO_DATA)
 	@if ls models/*/manifest.json >/dev/null 2>&1; then echo "model sets found in models/: not building the demo"; \
 	else $(BIN)/python -m lib build --input $(DEMO_DATA) --out models/demo --epochs 20 --min-cluster-size 40 --cluster-selection eom; fi
 
-# Streamlit reads STREAMLIT_SERVER_PORT itself (default 8501).
+# Streamlit reads STREAMLIT_SERVER_PORT itself (default 8501). Once it answers, the server runs the app once, so that
+# it has imported the model code and opened the default set before the first reader (lib/warmup.py).
 run: demo-model
-	$(BIN)/streamlit run app.py --server.address $(ADDRESS)
+	@($(BIN)/python -m lib warm-up --url http://127.0.0.1:$${STREAMLIT_SERVER_PORT:-8501} >/dev/null 2>&1 &)
+	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.scriptHealthCheckEnabled true
 
 serve: demo-model
 	$(BIN)/python -m lib serve --processes $(N) --port $(PORT) --address $(ADDRESS) \

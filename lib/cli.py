@@ -1,4 +1,4 @@
-"""The command line: `python -m lib build | update | evaluate | harvest | demo-data | feed | serve`.
+"""The command line: `python -m lib build | update | evaluate | harvest | demo-data | feed | serve | warm-up`.
 
 Errors end with one line and exit code 1."""
 
@@ -227,6 +227,14 @@ def parser() -> argparse.ArgumentParser:
     _add_harvest(commands)
     _add_feed(commands)
     _add_serve(commands)
+    warm = commands.add_parser(
+        "warm-up",
+        help="have a just-started app server import the model code and open the default set before its first reader",
+        description="Wait until the app server answers, then run the app once through its script health check "
+        "(started with --server.scriptHealthCheckEnabled true, as `make run` does). Exit 1 when it could not.",
+    )
+    warm.add_argument("--url", default="http://127.0.0.1:8501", help="the server (default http://127.0.0.1:8501)")
+    warm.add_argument("--wait", type=float, default=120.0, help="seconds to wait for the server to answer (default 120)")
     return top
 
 
@@ -452,6 +460,14 @@ def _run_serve(args: argparse.Namespace) -> int:
     return serve(replace(options, startup_timeout=args.timeout), log_stderr)
 
 
+def _run_warm_up(args: argparse.Namespace) -> int:
+    from lib.warmup import warm_up
+
+    ok, said = warm_up(args.url, args.wait)
+    print(f"{'warmed' if ok else 'not warmed'}: {said}", file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -479,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"build": _run_build, "update": _run_update, "demo-data": _run_demo, "evaluate": _run_evaluate, "harvest": _run_harvest}
     handlers["feed"] = _run_feed
     handlers["serve"] = _run_serve
+    handlers["warm-up"] = _run_warm_up
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_printer(warnings.showwarning)

@@ -257,13 +257,13 @@ def map_label(label: str) -> str:
     return label.rsplit(": ", 1)[-1]
 
 
-def _label_trace(papers: pd.DataFrame, labels: dict[int, str], extent: Extent, height: int) -> go.Scatter:
+def _label_trace(papers: pd.DataFrame, labels: dict[int, str], extent: Extent, width: int, height: int) -> go.Scatter:
     """The labels of the map as first drawn: this level's topics, largest first, none overlapping another in a plot of
-    DEFAULT_MAP_WIDTH pixels showing `extent` (lib/mapview.place_labels; the browser's first view report replaces them
+    `width` pixels showing `extent` (lib/mapview.place_labels; the browser's first view report replaces them
     with labels placed for the plot's real size and zoom, from every level)."""
     clusters = papers["cluster"].to_numpy()
     places = topic_places_of(papers["x"].to_numpy(), papers["y"].to_numpy(), [(clusters, {c: map_label(t) for c, t in labels.items()})])
-    view = View(extent.x0, extent.x1, extent.y0, extent.y1, DEFAULT_MAP_WIDTH, max(height - 10, 50))
+    view = View(extent.x0, extent.x1, extent.y0, extent.y1, max(width, 50), max(height - 10, 50))
     chosen = place_labels(places, view, limit=MAX_MAP_LABELS, min_spread_px=0.0)
     return go.Scatter(
         x=[label.x for label in chosen],
@@ -284,8 +284,10 @@ def base_map(
     max_points: int | None = None,
     legend: bool = False,
     height: int = MAP_HEIGHT,
+    width: int = DEFAULT_MAP_WIDTH,
 ) -> go.Figure:
     """The map without a query: papers coloured by topic, labels at topic centres, zoomed onto `focus` if given.
+    `width` is the plot's expected width in pixels, for placing the first labels without overlap.
 
     The labels in their topics' colours are the key; `legend` adds a legend of every topic beside the map (a third
     of its width at 1280 pixels), without it the legend lists only what is pinned (pin_query), in a corner.
@@ -311,7 +313,7 @@ def base_map(
         for trace in _point_traces(papers, labels, sample=False, legend=legend):
             figure.add_trace(trace)
     shown = focused or (extent if dense else data_extent(papers["x"].to_numpy(), papers["y"].to_numpy()))
-    figure.add_trace(_label_trace(papers, labels, shown, height))
+    figure.add_trace(_label_trace(papers, labels, shown, width, height))
     if focused is not None:
         ranges = {"xaxis_range": [focused.x0, focused.x1], "yaxis_range": [focused.y0, focused.y1]}
     elif dense:

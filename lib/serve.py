@@ -47,6 +47,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -56,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lib.settings import REPOSITORY, SERVE_PASSWORD_ENV, current_settings
+from lib.warmup import WARM_FLAGS, warm_up
 
 DEFAULT_ADDRESS = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -363,6 +365,11 @@ http {{
             proxy_pass http://streamlit_apps;
         }}
 
+        # Runs the app once (lib/warmup.py): for this command on 127.0.0.1, not for anyone through the proxy.
+        location = /_stcore/script-health-check {{
+            return 404;
+        }}
+
         # A session's websocket: open as long as the browser tab is, messages passed on at once.
         location /_stcore/stream {{
             proxy_pass http://streamlit_apps;
@@ -541,7 +548,7 @@ def app_environment(models_dir: Path) -> dict[str, str]:
 def app_command(port: int) -> list[str]:
     """One app process: Streamlit on 127.0.0.1 only, reachable through the proxy alone."""
     args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"]
-    return args + ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return args + ["--server.headless", "true", "--browser.gatherUsageStats", "false", *WARM_FLAGS]
 
 
 def nginx_command(nginx: str, runtime: Path, conf: Path, *, test: bool = False) -> list[str]:
@@ -611,6 +618,15 @@ def launch(deployment: Deployment, options: ServeOptions, nginx: str, conf: Path
     deployment.children.append(start("nginx", nginx_command(nginx, runtime, conf), runtime / "nginx.log"))
     # Any HTTP answer will do: 401 without a password, 403 when 127.0.0.1 is not on the allow list.
     wait_until(lambda: answers(deployment.url + "/_stcore/health") is not None, deployment.children, 30, "answer from nginx")
+    # Each process imports the model code and opens the default set now, not for its first reader (lib/warmup.py).
+    for number, port in enumerate(ports, 1):
+        threading.Thread(target=_warm, args=(number, port, log), daemon=True).start()
+
+
+def _warm(number: int, port: int, log: Callable[[str], None]) -> None:
+    start_time = time.monotonic()
+    ok, said = warm_up(f"http://127.0.0.1:{port}")
+    log(f"app process {number} {'warmed' if ok else 'not warmed'} in {time.monotonic() - start_time:.1f} s: {said}")
 
 
 def stop_child(child: Child, grace: float = 15.0) -> None:

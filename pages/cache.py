@@ -19,7 +19,7 @@ import streamlit as st
 
 from lib.engine import Engine, load_engine
 from lib.exports import to_bibtex, to_csv
-from lib.figures import MAP_COLUMNS, MAP_HEIGHT, base_map, map_label
+from lib.figures import DEFAULT_MAP_WIDTH, MAP_COLUMNS, MAP_HEIGHT, base_map, map_label
 from lib.interests import Interest
 from lib.mapview import TopicPlaces, topic_places_of
 from lib.search import Hit
@@ -88,14 +88,16 @@ def exports(engine: Engine, rows: tuple[int, ...]) -> tuple[bytes, bytes]:
 # Kept as the object itself, shared by every session (nothing changes it: lib/figures.py `with_pin`, `SpecFigure`), not
 # pickled per run as st.cache_data does: unpickling the 20,000-paper map took 0.057 s of every map run.
 @st.cache_resource(max_entries=32, show_spinner="Drawing the map…", hash_funcs=BY_ENGINE)
-def base_map_spec(engine: Engine, focus: int | None, level: int = 0, legend: bool = False, height: int = MAP_HEIGHT) -> dict:
-    """The map without a query, per model set, focus, topic level, whether it has a legend of every topic and height,
-    as a plain dict."""
+def base_map_spec(
+    engine: Engine, focus: int | None, level: int = 0, legend: bool = False, height: int = MAP_HEIGHT, width: int = DEFAULT_MAP_WIDTH
+) -> dict:
+    """The map without a query, per model set, focus, topic level, whether it has a legend of every topic, and size
+    (the height it is drawn at, the width its first labels are placed for), as a plain dict."""
     catalogue = engine.catalogue
     chosen = catalogue.level(level)
     papers = catalogue.papers[MAP_COLUMNS].assign(cluster=catalogue.level_clusters(level)) if level else catalogue.papers
     labels = {topic["id"]: topic["label"] for topic in chosen.topics}
-    return base_map(papers, labels, focus, legend=legend, height=height).to_dict()
+    return base_map(papers, labels, focus, legend=legend, height=height, width=width).to_dict()
 
 
 @st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=BY_ENGINE)

@@ -10,8 +10,10 @@ from lib.text import markdown_literal, markdown_with_math, year_of
 from pages.picker import choose_engine
 from pages.widgets import has_text, paper_links, paper_row
 
-# The map beside the paper: its whole plot in a laptop's first screen under a two-line title.
+# The map beside the paper: its whole plot in a laptop's first screen under a two-line title; in half the page's
+# width (about 430 pixels at 1280 x 800), which its labels are placed for.
 PAPER_MAP_HEIGHT = 440
+PAPER_MAP_WIDTH = 430
 
 engine = choose_engine()
 if engine is not None:
@@ -43,7 +45,7 @@ if engine is not None:
             nav.page_link(engine, nav.TOPICS, "All papers of this topic", icon=":material/list:", topic=cluster)
     pin = QueryPin(float(paper["x"]), float(paper["y"]), paper["title"], label="This paper")
     # The paper's topic focused (a map shared with the map page's and cached), widened to hold the paper itself.
-    spec = cache.base_map_spec(engine, cluster if cluster >= 0 else None, height=PAPER_MAP_HEIGHT)
+    spec = cache.base_map_spec(engine, cluster if cluster >= 0 else None, height=PAPER_MAP_HEIGHT, width=PAPER_MAP_WIDTH)
     place.plotly_chart(SpecFigure(with_pin(spec, engine.catalogue.papers, pin, keep_in_view=True)), key="paper-map")
     st.subheader("Nearest papers")
     with st.container(gap="xsmall"):

@@ -371,6 +371,20 @@ def test_a_websocket_session_runs_the_app_through_the_proxy_on_its_browser_proce
             assert deltas > 5, "the search page drew its results"
 
 
+def test_every_app_process_is_warmed_and_the_proxy_keeps_the_warm_up_to_itself(deployment: dict, demo_model_set: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not all(f"app process {n} warmed" in deployment["err"].read_text(encoding="utf-8") for n in (1, 2)):
+        assert time.monotonic() < deadline, deployment["err"].read_text(encoding="utf-8")
+        time.sleep(0.5)
+    # Warmed: each process has opened the default set (its arrays are memory-mapped) before any reader came.
+    apps = [child for child in deployment["children"] if "streamlit" in " ".join(child.cmdline())]
+    for app in apps:
+        mapped = {Path(region.path) for region in app.memory_maps()}
+        assert demo_model_set / "vectors.npy" in mapped, sorted(str(path) for path in mapped if "models" in str(path))
+    # The endpoint that runs the app is the command's own: through the proxy it does not exist.
+    assert fetch(deployment["url"] + "/_stcore/script-health-check", PASSWORD)[0] == 404
+
+
 def test_sigterm_stops_nginx_and_every_app_process(deployment: dict) -> None:
     process, port = deployment["process"], deployment["port"]
     assert {child.name() for child in deployment["children"]} >= {"nginx"} and len(deployment["children"]) == 3
