@@ -14,7 +14,7 @@ every usable set there), taking turns between the sets so that they share the ma
 
 Prints the figures and the machine; asserts nothing about speed. Screenshots go to --screenshots.
 
-    python -m bench.benchmark_map --models /tmp/scaled/m1M [--model m1M demo] [--runs 3] [--screenshots DIR]
+    python -m bench.benchmark_map --models /tmp/scaled/m1M [--model m1M demo] [--runs 3] [--screenshots DIR] [--warm]
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ import psutil
 
 from lib.modelset import MAP, list_model_sets
 from lib.selection import points_in_box, points_in_polygon
+from lib.warmup import WARM_FLAGS, warm_up
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -117,10 +118,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(models: Path, port: int) -> subprocess.Popen:
-    """`streamlit run app.py` headless on the port, serving the model sets under `models`; waits until healthy."""
+def start_server(models: Path, port: int, warm: bool = False) -> subprocess.Popen:
+    """`streamlit run app.py` headless on the port, serving the model sets under `models`; waits until healthy. With
+    `warm`, started as `make run` starts it (its script health check on) and warmed as `make run` warms it."""
     env = {**os.environ, "MODELS_DIR": str(models), "STREAMLIT_SERVER_PORT": str(port)}
     args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    args += WARM_FLAGS if warm else []
     process = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -266,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="measured loads of each URL in each cache state")
     parser.add_argument("--screenshots", type=Path, default=REPO / "test-artifacts", help="folder for the screenshots")
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for anything")
+    parser.add_argument("--warm", action="store_true", help="warm the server as make run does before the first load")
     args = parser.parse_args(argv)
     usable = {info.name: info for info in list_model_sets(args.models) if not info.error}
     names = args.model or list(usable)
@@ -284,14 +288,19 @@ def main(argv: list[str] | None = None) -> int:
     kinds = {"/map": ({}, False), "/map?q=...": ({"q": args.query}, True)}
     shots = args.screenshots
     shots.mkdir(parents=True, exist_ok=True)
-    server = start_server(args.models, port)
+    server = start_server(args.models, port, args.warm)
+    if args.warm:
+        begin = time.perf_counter()
+        ok, said = warm_up(f"http://127.0.0.1:{port}")
+        print(f"server warmed as make run warms it ({'ok' if ok else said}) in {time.perf_counter() - begin:.2f} s")
     errors: list[str] = []
     loads: dict[tuple[str, str, str], list[Load]] = {}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             print(f"server RSS before the first load: {server_rss_mb(server):,.0f} MB")
-            print("\nfirst load of each set after the server started (loads the set, draws its map once):\n" + HEADER)
+            what = "warmed (the default set opened)" if args.warm else "started (loads the set, draws its map once)"
+            print(f"\nfirst load of each set after the server {what}:\n" + HEADER)
             for name in names:
                 context = new_context(browser)
                 page, first = open_map(context, base + urlencode({"model": name}), False, timeout_ms)
