@@ -29,7 +29,11 @@ MIN_PIXEL_ALPHA = 0.3
 NOISE_COLOUR = "#cfcfcf"
 # What the map reads of the papers; taken first, so rows are never copied with their abstracts.
 MAP_COLUMNS = ["id", "title", "authors", "update_date", "x", "y", "cluster"]
-LABEL_SHADOW = "0 0 3px #ffffff, 0 0 2px #ffffff"
+# Topic labels are annotations on this pale backing, so they read over a topic's densest points.
+LABEL_BACKING = "rgba(255,255,255,0.72)"
+# The `name` of the map's first labels and of the labels placed for a view (pages/map_view.js swaps them).
+MAP_LABEL_NAME = "topic label"
+VIEW_LABEL_NAME = "view label"
 QUERY_PREFIX = "Query"
 HITS_NAME = "Top hits"
 HOVER_TITLE_CHARS = 120
@@ -257,24 +261,36 @@ def map_label(label: str) -> str:
     return label.rsplit(": ", 1)[-1]
 
 
-def _label_trace(papers: pd.DataFrame, labels: dict[int, str], extent: Extent, width: int, height: int) -> go.Scatter:
+def label_annotation(x: float, y: float, text: str, colour: str, size: int, name: str) -> dict:
+    """A topic label as a Plotly annotation: text on a pale backing, drawn above the points (a text trace lies under
+    WebGL points, which covered the labels of a dense topic)."""
+    return {
+        "x": x,
+        "y": y,
+        "xref": "x",
+        "yref": "y",
+        "text": plotly_text(text),
+        "showarrow": False,
+        "font": {"size": size, "color": colour},
+        "bgcolor": LABEL_BACKING,
+        "borderpad": 1,
+        "name": name,
+    }
+
+
+def _label_annotations(papers: pd.DataFrame, labels: dict[int, str], extent: Extent, width: int, height: int) -> list[dict]:
     """The labels of the map as first drawn: this level's topics, largest first, none overlapping another in a plot of
-    `width` pixels showing `extent` (lib/mapview.place_labels; the browser's first view report replaces them
-    with labels placed for the plot's real size and zoom, from every level)."""
+    `width` pixels showing `extent` (lib/mapview.place_labels; the browser's first view report replaces them with
+    labels placed for the plot's real size and zoom, from every level)."""
     clusters = papers["cluster"].to_numpy()
     places = topic_places_of(papers["x"].to_numpy(), papers["y"].to_numpy(), [(clusters, {c: map_label(t) for c, t in labels.items()})])
     view = View(extent.x0, extent.x1, extent.y0, extent.y1, max(width, 50), max(height - 10, 50))
     chosen = place_labels(places, view, limit=MAX_MAP_LABELS, min_spread_px=0.0)
-    return go.Scatter(
-        x=[label.x for label in chosen],
-        y=[label.y for label in chosen],
-        mode="text",
-        name="topic labels",
-        text=[plotly_text(places.text[label.index]) for label in chosen],
-        textfont={"size": font_px(0), "color": [label_colour(int(places.topic[label.index])) for label in chosen], "shadow": LABEL_SHADOW},
-        hoverinfo="skip",
-        showlegend=False,
-    )
+    colours = [label_colour(int(places.topic[label.index])) for label in chosen]
+    return [
+        label_annotation(label.x, label.y, places.text[label.index], colour, font_px(0), MAP_LABEL_NAME)
+        for label, colour in zip(chosen, colours, strict=True)
+    ]
 
 
 def base_map(
@@ -313,7 +329,7 @@ def base_map(
         for trace in _point_traces(papers, labels, sample=False, legend=legend):
             figure.add_trace(trace)
     shown = focused or (extent if dense else data_extent(papers["x"].to_numpy(), papers["y"].to_numpy()))
-    figure.add_trace(_label_trace(papers, labels, shown, width, height))
+    annotations = _label_annotations(papers, labels, shown, width, height)
     if focused is not None:
         ranges = {"xaxis_range": [focused.x0, focused.x1], "yaxis_range": [focused.y0, focused.y1]}
     elif dense:
@@ -333,6 +349,7 @@ def base_map(
             **({} if legend else CORNER_LEGEND),
         },
         dragmode="select",
+        annotations=annotations,
         uirevision=f"focus-{focus}",
         **ranges,
     )
@@ -450,33 +467,21 @@ class MapTopics:
     labels: dict[int, str]
 
 
-VIEW_LABELS_UID = "view-labels"
 VIEW_POINTS_UID = "view-points"
 # Labels of a level other than the one the map is coloured by (coarser ones above it, finer inside it) are written in
 # one dark grey: their topics have no colour of their own on the map.
 OTHER_LEVEL_COLOUR = "#2b2b2b"
 
 
-def view_labels_trace(places: TopicPlaces, chosen: Sequence[PlacedLabel], shown_level: int) -> dict:
-    """The labels placed for a view (lib/mapview.place_labels) as a text trace: the shown level's in its topics' label
+def view_label_annotations(places: TopicPlaces, chosen: Sequence[PlacedLabel], shown_level: int) -> list[dict]:
+    """The labels placed for a view (lib/mapview.place_labels) as annotations: the shown level's in its topics' label
     colours, other levels' in dark grey, coarser levels larger."""
-    levels = [int(places.level[label.index]) for label in chosen]
-    colours = [
-        label_colour(int(places.topic[label.index])) if level == shown_level else OTHER_LEVEL_COLOUR
-        for label, level in zip(chosen, levels, strict=True)
-    ]
-    return {
-        "type": "scatter",
-        "uid": VIEW_LABELS_UID,
-        "name": "topic labels in view",
-        "x": [label.x for label in chosen],
-        "y": [label.y for label in chosen],
-        "mode": "text",
-        "text": [plotly_text(places.text[label.index]) for label in chosen],
-        "textfont": {"size": [font_px(level) for level in levels], "color": colours, "shadow": LABEL_SHADOW},
-        "hoverinfo": "skip",
-        "showlegend": False,
-    }
+    annotations = []
+    for label in chosen:
+        level, topic = int(places.level[label.index]), int(places.topic[label.index])
+        colour = label_colour(topic) if level == shown_level else OTHER_LEVEL_COLOUR
+        annotations.append(label_annotation(label.x, label.y, places.text[label.index], colour, font_px(level), VIEW_LABEL_NAME))
+    return annotations
 
 
 def _first_author(authors: object) -> str:
@@ -534,13 +539,13 @@ def view_point_traces(papers: pd.DataFrame, rows: np.ndarray, clusters: np.ndarr
 
 
 def view_overlay(papers: pd.DataFrame, topics: MapTopics, view: View, limit: int) -> dict:
-    """What the map draws over one view (lib/mapview.py): {"labels": a text trace, "points": traces of the papers in
+    """What the map draws over one view (lib/mapview.py): {"labels": annotations, "points": traces of the papers in
     view, empty unless the set has more than `limit` papers (drawn as a density image) and at most `limit` are in
     view}."""
     x, y = papers["x"].to_numpy(), papers["y"].to_numpy()
     rows = rows_in_view(x, y, view, limit)
     places = topics.places if rows is None else with_topics_in_view(topics.places, view, x, y, topics.finest, rows)
-    overlay: dict = {"labels": view_labels_trace(places, place_labels(places, view), topics.level), "points": []}
+    overlay: dict = {"labels": view_label_annotations(places, place_labels(places, view), topics.level), "points": []}
     if rows is not None and len(papers) > limit:
         overlay["points"] = view_point_traces(papers, rows, topics.shown, topics.labels)
     return overlay

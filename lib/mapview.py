@@ -198,8 +198,9 @@ class PlacedLabel:
 def place_labels(places: TopicPlaces, view: View, limit: int = MAX_VIEW_LABELS, min_spread_px: float = MIN_SPREAD_PX) -> list[PlacedLabel]:
     """The labels to draw in this view, none overlapping another, every one inside the plot: coarser levels first, then
     larger topics (see the module docstring). A label whose topic's centre is in view but whose box would cross the
-    plot's edge is moved inside. A coarser level's topic whose centre lies in empty space (no paper of its own within
-    half its spread: a group of topics far apart) is not labelled there; its finer topics are."""
+    plot's edge is moved inside; a label with the same keywords as one placed already is left out. A coarser level's
+    topic whose centre lies in empty space (no paper of its own within half its spread: a group of topics far apart)
+    is not labelled there; its finer topics are."""
     if not len(places.level):
         return []
     px, py = view.to_pixels(places.x, places.y)
@@ -214,7 +215,12 @@ def place_labels(places: TopicPlaces, view: View, limit: int = MAX_VIEW_LABELS, 
     placed: list[PlacedLabel] = []
     boxes: list[tuple[float, float, float, float]] = []
     scale, centre_x, centre_y = view.scale(), (view.x0 + view.x1) / 2, (view.y0 + view.y1) / 2
+    said: set[frozenset[str]] = set()
     for i in order:
+        # Two levels often name a region alike ("quantum, magnetic, phase" over "quantum, phase, magnetic"): once.
+        words = frozenset(places.text[i].split(", "))
+        if words in said:
+            continue
         width, height = label_box(places.text[i], int(places.level[i]))
         if width > view.width or height > view.height:
             continue
@@ -227,6 +233,7 @@ def place_labels(places: TopicPlaces, view: View, limit: int = MAX_VIEW_LABELS, 
         y = centre_y - (top + height / 2 - view.height / 2) / scale
         placed.append(PlacedLabel(int(i), float(x), float(y)))
         boxes.append(box)
+        said.add(words)
         if len(placed) >= limit:
             break
     return placed

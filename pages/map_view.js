@@ -6,7 +6,7 @@
 const POLL_MS = 200;
 // A view is reported once it has stayed the same for this long (a scroll-zoom is many small steps).
 const SETTLE_MS = 350;
-const isOverlay = (trace) => typeof trace.uid === "string" && (trace.uid === "view-labels" || trace.uid.startsWith("view-points"));
+const isOverlay = (trace) => typeof trace.uid === "string" && trace.uid.startsWith("view-points");
 
 let latest = null; // the newest data from the server: { selector, labels, points, token }
 let report = null; // setStateValue of the newest mount
@@ -32,28 +32,28 @@ function sameView(a, b) {
   return [0, 1].every((i) => Math.abs(a.x[i] - b.x[i]) <= tolerance && Math.abs(a.y[i] - b.y[i]) <= tolerance);
 }
 
+const LABEL_NAMES = ["topic label", "view label"]; // lib/figures.py MAP_LABEL_NAME, VIEW_LABEL_NAME
+
 function applyOverlay(gd) {
   if (!latest || !latest.labels || !window.Plotly) return;
-  if (gd.__overlayToken === latest.token && gd.data.some((t) => t.uid === "view-labels")) return;
+  const annotations = (gd.layout && gd.layout.annotations) || [];
+  const drawn = latest.labels.length === 0 || annotations.some((a) => a.name === "view label");
+  if (gd.__overlayToken === latest.token && drawn) return;
   const old = [];
   gd.data.forEach((trace, index) => {
     if (isOverlay(trace)) old.push(index);
   });
   if (old.length) window.Plotly.deleteTraces(gd, old);
-  const base = gd.data.findIndex((trace) => trace.name === "topic labels");
-  if (base >= 0 && trace_visible(gd.data[base])) window.Plotly.restyle(gd, { visible: false }, [base]);
   if (latest.points && latest.points.length) {
     // Under the pinned query and its hits (drawn after the topics), over the density image and the sampled papers.
     const firstPin = gd.data.findIndex((trace) => trace.name === "Top hits");
     const at = firstPin >= 0 ? latest.points.map((_, i) => firstPin + i) : undefined;
     window.Plotly.addTraces(gd, latest.points, at);
   }
-  window.Plotly.addTraces(gd, [latest.labels]);
+  // The map's first labels give way to those placed for this view; other annotations stay.
+  const kept = annotations.filter((a) => !LABEL_NAMES.includes(a.name));
+  window.Plotly.relayout(gd, { annotations: [...kept, ...latest.labels] });
   gd.__overlayToken = latest.token;
-}
-
-function trace_visible(trace) {
-  return trace.visible === undefined || trace.visible === true;
 }
 
 function tick() {

@@ -12,6 +12,7 @@ from lib.figures import (
     HITS_NAME,
     HOVER_POINTS,
     MAP_HEIGHT,
+    MAP_LABEL_NAME,
     NOISE_COLOUR,
     RASTER_PIXELS,
     Extent,
@@ -94,8 +95,8 @@ def test_only_the_largest_topics_are_labelled_on_the_map(monkeypatch) -> None:
     monkeypatch.setattr(figures, "MAX_MAP_LABELS", 1)
     papers = frame()
     papers.loc[3, "cluster"] = 0
-    labels_trace = next(t for t in topic_map(papers, {0: "big", 1: "small"}).data if t.name == "topic labels")
-    assert list(labels_trace.text) == ["big"]
+    annotations = topic_map(papers, {0: "big", 1: "small"}).layout.annotations
+    assert [a.text for a in annotations] == ["big"] and annotations[0].name == MAP_LABEL_NAME
 
 
 def test_the_labels_in_their_topics_colours_are_the_key_and_the_legend_lists_only_the_pins() -> None:
@@ -106,9 +107,11 @@ def test_the_labels_in_their_topics_colours_are_the_key_and_the_legend_lists_onl
     assert len(points) == 3 and all(t.showlegend is False for t in points)  # each still names its topic on hover
     assert all(t.showlegend is not False for t in figure.data if t.name == HITS_NAME or t.name.startswith("Query"))
     assert figure.layout.legend.x == CORNER_LEGEND["x"] and figure.layout.legend.yanchor == "top"  # over the map's corner
-    text = next(t for t in figure.data if t.name == "topic labels")
-    assert list(text.text) == ["segmentation, image", "walks &lt;i&gt;x&lt;/i&gt;"]
-    assert list(text.textfont.color) == [label_colour(0), label_colour(1)] and label_colour(0) != label_colour(1)
+    # Labels are annotations (drawn above the WebGL points), on a pale backing.
+    annotations = figure.layout.annotations
+    assert [a.text for a in annotations] == ["segmentation, image", "walks &lt;i&gt;x&lt;/i&gt;"]
+    assert [a.font.color for a in annotations] == [label_colour(0), label_colour(1)] and label_colour(0) != label_colour(1)
+    assert all(a.showarrow is False and a.xref == "x" and a.bgcolor for a in annotations)
     for cluster in range(40):  # dark enough to read over the map's light points and on white
         red, green, blue = (int(label_colour(cluster)[i : i + 2], 16) for i in (1, 3, 5))
         assert 0.2126 * red + 0.7152 * green + 0.0722 * blue < 100

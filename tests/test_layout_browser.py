@@ -115,7 +115,7 @@ def test_the_map_is_the_first_screen(server, page) -> None:
     assert sentence[3] - sentence[1] < 40 and _inside(sentence, page)
     legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()
     assert len(legend) == 2 and any(text.startswith("Query: ") for text in legend), legend
-    labels = page.locator(".js-plotly-plot .textpoint").count()
+    labels = page.locator(".js-plotly-plot .annotation").count()
     assert labels >= 5  # the topics' labels on the map are its key
     star = page.evaluate(MARKER, "Query")
     assert plot[0] < star[0] < plot[2] and plot[1] < star[1] < plot[3]

@@ -20,12 +20,13 @@ pytestmark = pytest.mark.browser
 GRAPH = ".st-key-map .js-plotly-plot"
 # The overlay's token once drawn, and the view it was drawn for.
 OVERLAY = f"""() => {{ const gd = document.querySelector('{GRAPH}');
-    return gd && gd.__overlayToken && gd.data.some(t => t.uid === 'view-labels') ? gd.__overlayToken : null; }}"""
+    return gd && gd.__overlayToken && (gd.layout.annotations || []).some(a => a.name === 'view label') ? gd.__overlayToken : null; }}"""
 VIEW = f"""() => {{ const l = document.querySelector('{GRAPH}')._fullLayout;
     return [l.xaxis.range[0], l.xaxis.range[1], l.yaxis.range[0], l.yaxis.range[1]]; }}"""
 # Every drawn label of the overlay: its text and its box on the screen.
-LABEL_BOXES = f"""() => Array.from(document.querySelectorAll('{GRAPH} .scatterlayer .traceview-labels .textpoint text'))
-    .map(node => {{ const r = node.getBoundingClientRect(); return [node.textContent, r.left, r.top, r.right, r.bottom]; }})"""
+LABEL_BOXES = f"""() => Array.from(document.querySelectorAll('{GRAPH} .infolayer .annotation'))
+    .map(node => {{ const r = node.getBoundingClientRect();
+        return [node.querySelector('.annotation-text').textContent, r.left, r.top, r.right, r.bottom]; }})"""
 PLOT_BOX = f"""() => {{ const r = document.querySelector('{GRAPH} .nsewdrag').getBoundingClientRect();
     return [r.left, r.top, r.right, r.bottom]; }}"""
 # The screen position of the first paper drawn for the view, and its id.
@@ -85,8 +86,9 @@ def test_labels_follow_the_zoom_and_never_overlap(served, browser, demo_model_se
     catalogue = load_engine(demo_model_set).catalogue
     finest = {map_label(topic["label"]) for topic in catalogue.level(0).topics}
     page = open_map(browser, f"{served}/map?model=demo")
-    # The map's own first labels give way to the overlay's.
-    assert page.evaluate(f"() => document.querySelector('{GRAPH}').data.find(t => t.name === 'topic labels').visible") is False
+    # The map's own first labels give way to the overlay's: every label drawn is one placed for the view.
+    names = page.evaluate(f"() => (document.querySelector('{GRAPH}').layout.annotations || []).map(a => a.name)")
+    assert names and set(names) == {"view label"}
     whole = assert_apart_and_inside(page)
     assert whole
     _shot(page, "map-view-whole")

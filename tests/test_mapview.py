@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.figures import OTHER_LEVEL_COLOUR, VIEW_POINTS_UID, label_colour, view_labels_trace, view_point_traces
+from lib.figures import OTHER_LEVEL_COLOUR, VIEW_LABEL_NAME, VIEW_POINTS_UID, label_colour, view_label_annotations, view_point_traces
 from lib.mapview import View, font_px, label_box, place_labels, rows_in_view, topic_places_of, with_topics_in_view
 
 
@@ -99,9 +99,10 @@ def test_overlay_traces_are_valid_plotly_and_keep_hostile_text_literal() -> None
     places = topic_places_of(x, y, [(topic, {t: f"<b>topic</b> {t}" for t in range(12)}), (topic // 4, {r: f"row {r}" for r in range(3)})])
     view = View(-3, 15, -3, 11, 1600, 1200)
     chosen = place_labels(places, view)
-    labels = view_labels_trace(places, chosen, shown_level=0)
-    assert all(text.startswith("&lt;b&gt;") or text.startswith("row") for text in labels["text"])
-    colours = dict(zip(labels["text"], labels["textfont"]["color"], strict=True))
+    labels = view_label_annotations(places, chosen, shown_level=0)
+    assert labels and all(a["name"] == VIEW_LABEL_NAME and a["showarrow"] is False for a in labels)
+    assert all(a["text"].startswith("&lt;b&gt;") or a["text"].startswith("row") for a in labels)
+    colours = {a["text"]: a["font"]["color"] for a in labels}
     assert colours["row 0"] == OTHER_LEVEL_COLOUR and font_px(1) > font_px(0)
     fine = texts(places, chosen, 0)
     assert all(colours[f"&lt;b&gt;topic&lt;/b&gt; {t}"] == label_colour(t) for t in range(12) if f"<b>topic</b> {t}" in fine)
@@ -123,8 +124,8 @@ def test_overlay_traces_are_valid_plotly_and_keep_hostile_text_literal() -> None
     assert traces[0]["text"][1] == "&lt;script&gt;alert(1)&lt;/script&gt; paper<br>Emmy Noether · 2025"
     assert traces[1]["hovertemplate"].endswith("<extra>1: one &lt;i&gt;</extra>")
     # Plotly accepts them as they are (it raises on any property it does not know).
-    untyped = [{k: v for k, v in trace.items() if k != "type"} for trace in (labels, *traces)]
-    go.Figure([go.Scatter(untyped[0]), *(go.Scattergl(trace) for trace in untyped[1:])])
+    untyped = [{k: v for k, v in trace.items() if k != "type"} for trace in traces]
+    go.Figure([go.Scattergl(trace) for trace in untyped], layout={"annotations": labels})
 
 
 def test_zoomed_in_on_a_topics_edge_it_is_named_at_its_papers_in_view() -> None:
@@ -145,3 +146,12 @@ def test_zoomed_in_on_a_topics_edge_it_is_named_at_its_papers_in_view() -> None:
     # Labels at the plot's edge are moved inside it rather than dropped.
     edge = View(-0.2, 7.8, -4.0, 4.0, 400, 400)
     assert "fine topic 0" in texts(places, place_labels(places, edge))
+
+
+def test_two_levels_that_name_a_region_alike_are_labelled_once() -> None:
+    x, y, topic = blobs()
+    fine = (topic, {t: f"fine {t}" for t in range(12)})
+    levels = [fine, (topic // 4, {0: "a, b", 1: "c", 2: "d"}), (topic // 4, {0: "b, a", 1: "e", 2: "f"})]
+    places = topic_places_of(x, y, levels)
+    said = [places.text[label.index] for label in place_labels(places, View(-3, 15, -3, 11, 800, 600))]
+    assert sum(text in ("a, b", "b, a") for text in said) == 1
