@@ -13,6 +13,7 @@ candidates; a coarser topic is one while it is large on the screen (spread at le
 than half the view (a finer topic then says more). Coarser levels go first, then larger topics, each placed only where
 its box overlaps no label placed before and lies inside the plot. Zoomed out the coarse levels name the regions and
 the finest topics fill the room left; zoomed in the coarse topics outgrow the screen and the finer labels take over.
+lib/figures.py draws them as annotations on a pale backing.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from lib.clustering import NOISE
 # A coarser level's topic gets a label when its papers spread over at least this many pixels (median distance from
 # its centre).
 MIN_SPREAD_PX = 40.0
-# A topic's label goes at its papers' median position only if one of its papers lies within this share of its spread
-# from there.
+# A coarser level's topic is labelled at its papers' median position only if one of its papers lies within this share
+# of its spread from there.
 COHERENT_GAP = 0.5
 # At most this many labels in one view.
 MAX_VIEW_LABELS = 80
