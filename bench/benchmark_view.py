@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             overlay = view_overlay(catalogue.papers, topics, view, args.limit)
             sent = orjson.dumps(overlay, option=orjson.OPT_SERIALIZE_NUMPY)
             seconds.append(time.perf_counter() - begin)
-            labels.append(len(overlay["labels"]["text"]))
+            labels.append(len(overlay["labels"]))
             points.append(sum(len(trace["x"]) for trace in overlay["points"]))
             sizes.append(len(sent) / 1e6)
         print(
