@@ -20,8 +20,8 @@ import numpy as np
 import orjson
 
 from lib.engine import load_engine
-from lib.figures import MapTopics, map_label, view_overlay
-from lib.mapview import View, topic_places_of
+from lib.figures import MapTopics, map_topic_places, view_overlay
+from lib.mapview import View
 from lib.settings import MAX_MAP_POINTS
 
 
@@ -36,10 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     catalogue = load_engine(args.model).catalogue
     x, y = catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy()
     start = time.perf_counter()
-    levels = []
-    for index in range(len(catalogue.levels)):
-        levels.append((catalogue.level_clusters(index), {t["id"]: map_label(t["label"]) for t in catalogue.level(index).topics}))
-    places = topic_places_of(x, y, levels)
+    places = map_topic_places(catalogue)
     print(f"{args.model.name}: {len(x):,} papers, {len(catalogue.levels)} levels, {len(places.level)} label candidates")
     print(f"label candidates worked out in {time.perf_counter() - start:.2f} s (once per set and server)")
     topics = MapTopics(places, catalogue.clusters, catalogue.clusters, 0, catalogue.labels)

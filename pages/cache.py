@@ -19,9 +19,9 @@ import streamlit as st
 
 from lib.engine import Engine, load_engine
 from lib.exports import to_bibtex, to_csv
-from lib.figures import DEFAULT_MAP_WIDTH, MAP_COLUMNS, MAP_HEIGHT, base_map, map_label
+from lib.figures import DEFAULT_MAP_WIDTH, MAP_COLUMNS, MAP_HEIGHT, base_map, map_topic_places
 from lib.interests import Interest
-from lib.mapview import TopicPlaces, topic_places_of
+from lib.mapview import TopicPlaces
 from lib.search import Hit
 from lib.whats_new import WhatsNew, default_since, new_and_ranked
 
@@ -102,13 +102,8 @@ def base_map_spec(
 
 @st.cache_resource(max_entries=8, show_spinner=False, hash_funcs=BY_ENGINE)
 def topic_places(engine: Engine) -> TopicPlaces:
-    """Every topic level's label candidates (lib/mapview.py), computed once per set: the map's labels for any view."""
-    catalogue = engine.catalogue
-    levels = [
-        (catalogue.level_clusters(index), {topic["id"]: map_label(topic["label"]) for topic in catalogue.level(index).topics})
-        for index in range(len(catalogue.levels))
-    ]
-    return topic_places_of(catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy(), levels)
+    """Every topic level's label candidates, once per set: the map's labels for any view."""
+    return map_topic_places(engine.catalogue)
 
 
 @st.cache_data(max_entries=256, show_spinner="Finding what is new…", hash_funcs=BY_ENGINE)

@@ -26,7 +26,7 @@ def map_overlay(engine: Engine, level: Level, key: str = "map-view") -> View | N
     the next one. Returns that view."""
     state = st.session_state.get(key)
     view = View.parse(state.get("view") if hasattr(state, "get") else None)
-    data: dict = {"selector": MAP_SELECTOR, "labels": None, "token": None}
+    data: dict = {"selector": MAP_SELECTOR, "token": None}
     if view is not None:
         catalogue = engine.catalogue
         topics = MapTopics(
