@@ -1,10 +1,12 @@
 import base64
 import io
+import json
 
 import numpy as np
 import pandas as pd
 import plotly.io as pio
 import plotly.tools
+import pytest
 from PIL import Image
 
 from lib.figures import (
@@ -17,6 +19,7 @@ from lib.figures import (
     RASTER_PIXELS,
     Extent,
     QueryPin,
+    ServedSpec,
     SpecFigure,
     base_map,
     density_rgba,
@@ -228,3 +231,22 @@ def test_a_spec_figure_hands_its_spec_to_streamlit_as_it_is() -> None:
     spec = base_map(frame(), {0: "a", 1: "b"}).to_dict()
     # What st.plotly_chart does with a figure before serialising it: a dict would be validated again, a Figure copied.
     assert plotly.tools.return_figure_from_figure_or_data(SpecFigure(spec), validate_figure=True) is spec
+
+
+def test_a_served_spec_gives_streamlit_the_json_plotly_would_write() -> None:
+    papers = frame()
+    papers.loc[0, "title"] = "A </script> <b>title</b> \u2028 with a/slash & more"  # every character Plotly escapes
+    spec = base_map(papers, {0: "a <i>", 1: "b/c"}).to_dict()
+    served = ServedSpec(spec)
+    pinned = with_pin(served, papers, QueryPin(0.5, 0.5, "q </b>", hit_rows=[0, 1]), keep_in_view=True)
+    assert isinstance(pinned, ServedSpec) and dict(served) == spec  # the cached spec is left as it was
+    for served_spec, plain in (
+        (served, spec),
+        (pinned, with_pin(spec, papers, QueryPin(0.5, 0.5, "q </b>", hit_rows=[0, 1]), keep_in_view=True)),
+    ):
+        # What st.plotly_chart calls: the same text, character for character, as Plotly's encoder gives for the dict.
+        sent = pio.to_json(SpecFigure(served_spec), validate=False)
+        assert sent == pio.to_json(plain, validate=False)
+        assert "<" not in sent and "\u2028" not in sent and json.loads(sent)["data"][0]["text"]
+    with pytest.raises(ValueError, match="same traces"):
+        ServedSpec(spec, served.trace_json[1:])
