@@ -14,8 +14,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLE = Path(os.environ.get("ARXIV_SAMPLE", ROOT.parent / "shared" / "arxiv" / "sample.jsonl.gz"))
@@ -162,3 +166,12 @@ def demo_model_set(demo_corpus: Path, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("models") / "demo"
     build_small(demo_corpus, out)
     return out
+
+
+def open_abstracts(app: AppTest) -> AppTest:
+    """Open every result row's abstract, as clicking its snippet does (a keyed expander: its id ends with its key)."""
+    for expander in app.expander:
+        app.session_state[expander.proto.id.split("-", 2)[2]] = True
+    app.run()
+    assert not app.exception, app.exception
+    return app

@@ -11,7 +11,7 @@ from lib.engine import load_engine
 from lib.snippets import query_terms, snippet
 from lib.text import markdown_marked, markdown_with_math
 from lib.topic_views import topic_members
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_abstracts
 
 APP = str(ROOT / "app.py")
 PAGES = ("pages/search.py", "pages/map.py", "pages/topics.py", "pages/paper.py")
@@ -70,7 +70,9 @@ def test_search_from_the_url_lists_hits_with_topic_and_synthetic_badge(models) -
     assert sum("topic:" in c and "score" in c for c in captions) == 10
     # Each title opens its paper's page; each row's abstract snippet opens in place on the whole abstract.
     assert all(link["model"] == ["demo"] and link["id"] for link in card_links(app))
-    assert len(app.expander) == 10 and all(any(m.value for m in e.markdown) for e in app.expander)
+    # Closed, a row holds only its snippet: the whole abstract is drawn once it is opened.
+    assert len(app.expander) == 10 and not any(e.markdown for e in app.expander)
+    assert all(any(m.value for m in e.markdown) for e in open_abstracts(app).expander)
     assert any("synthetic" in w.value.lower() for w in app.sidebar.warning)
     assert "synthetic demo data" in app.sidebar.selectbox[0].format_func(app.sidebar.selectbox[0].value)
 
@@ -175,7 +177,7 @@ def test_topics_over_time_compares_topics_and_lists_the_fastest_growing(models, 
 
 def test_result_snippets_mark_the_query_words_and_open_on_the_whole_abstract(models, engine) -> None:
     query = "turbulent boundary layers and vortex shedding"
-    app = open_app(q=query)
+    app = open_abstracts(open_app(q=query))
     hits = engine.ranker.search(query, k=10)
     terms = query_terms(query)
     for hit, expander in zip(hits, app.expander, strict=True):

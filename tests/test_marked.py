@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from lib.cleaning import tokenize
 from lib.engine import load_engine
 from lib.search import NEGATIVE_WEIGHT
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_abstracts
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +91,8 @@ def open_app(models, **params) -> AppTest:
 
 def test_mark_on_the_search_page_then_rank_on_the_marked_page(demo_model_set, monkeypatch, engine) -> None:
     monkeypatch.setenv("MODELS_DIR", str(demo_model_set.parent))
-    app = open_app(demo_model_set, q="qubits stabilizer codes")
-    marks = app.get("segmented_control")
-    assert len(marks) == 10
+    app = open_abstracts(open_app(demo_model_set, q="qubits stabilizer codes"))  # the marks sit under each abstract
+    assert len(app.get("segmented_control")) == 10
     first = engine.ranker.search("qubits stabilizer codes", 10)
     app.segmented_control[0].set_value("more like").run()
     app.segmented_control[1].set_value("less like").run()
