@@ -29,7 +29,11 @@ then, for --seconds, each repeatedly
 * goes to the topic map through the sidebar, types the same query into its box and waits for the chart with the
   query pinned on it (`map`).
 
---page-loads loads every page by its URL instead (`/`, `/map?q=...`), which costs the browser far more. After an
+--page-loads loads every page by its URL instead (`/`, `/map?q=...`), which costs the browser far more.
+
+By default no session pauses: each starts its next interaction the moment the last one ends, the worst case for a
+server. `--think S` makes each session pause after every interaction, as a reader does over a page of results, for a
+random time between half and one and a half times S (a fixed sequence per session: runs are comparable). After an
 error a session starts again from a fresh load of the search page.
 
 Browser errors are timeouts (--timeout), page errors and Streamlit exception boxes. In both modes the server's
@@ -38,7 +42,7 @@ pause; the CPU time of the server and of the load generator (this script, and in
 Chromium) is measured too, as on a small machine the browser may be what limits the figures. Both modes print the
 same figures (plus queries per second) and exit 1 when any interaction failed.
 
-    python -m bench.load_test [--clients ws|browser] [--sessions 20] [--seconds 60]
+    python -m bench.load_test [--clients ws|browser] [--sessions 20] [--seconds 60] [--think 0]
                               [--models DIR | --url URL [--pid PID]] [--json OUT]
     python -m bench.load_test --url http://lab:PASSWORD@127.0.0.1:8080 --pid PID --models DIR  # through nginx
 """
@@ -58,6 +62,7 @@ import sys
 import time
 import urllib.request
 from base64 import b64encode
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -309,6 +314,21 @@ async def attempt(page, record: Record, kind: str, query: str, step, *step_args)
     return True
 
 
+def think_times(number: int, mean: float) -> Iterator[float]:
+    """Session `number`'s pauses after its interactions: uniform between half and 1.5 times `mean` seconds (none for 0),
+    from a generator seeded by the session, so that two runs pause alike."""
+    pick = random.Random(1000 + number)
+    while True:
+        yield pick.uniform(0.5 * mean, 1.5 * mean) if mean > 0 else 0.0
+
+
+async def think(pauses: Iterator[float], deadline: float) -> None:
+    """Pause as a reader does before the next interaction (not past the end of the load)."""
+    pause = min(next(pauses), max(0.0, deadline - time.perf_counter()))
+    if pause > 0:
+        await asyncio.sleep(pause)
+
+
 async def connect(page, url: str, number: int, args: argparse.Namespace, record: Record) -> bool:
     """A session's first visit: load the search page's URL (sessions start `--stagger` seconds apart)."""
     await asyncio.sleep(number * args.stagger)
@@ -322,16 +342,18 @@ async def session(page, url: str, number: int, deadline: float, connected: bool,
     an error it starts again from a fresh load of the search page.
     """
     timeout_ms = args.timeout * 1000
-    turn, fresh = 0, not connected
+    turn, fresh, pauses = 0, not connected, think_times(number, args.think)
     while time.perf_counter() < deadline:
         query = QUERIES[(number * 7 + turn) % len(QUERIES)]
         turn += 1
         kind = "first load" if fresh else "search page"
-        fresh = not (
-            await attempt(page, record, kind, query, open_search_page, page, url, fresh or args.page_loads, timeout_ms)
-            and await attempt(page, record, "search", query, search, page, query, timeout_ms)
-            and await attempt(page, record, "map", query, open_map, page, url, query, args.page_loads, timeout_ms)
-        )
+        ok = await attempt(page, record, kind, query, open_search_page, page, url, fresh or args.page_loads, timeout_ms)
+        ok = ok and await attempt(page, record, "search", query, search, page, query, timeout_ms)
+        if ok:
+            await think(pauses, deadline)
+            ok = await attempt(page, record, "map", query, open_map, page, url, query, args.page_loads, timeout_ms)
+        fresh = not ok
+        await think(pauses, deadline)
 
 
 def title_queries(models: Path, limit: int = 20_000, seed: int = 5) -> list[str]:
@@ -484,7 +506,7 @@ async def ws_session(
     Sessions take queries from the shared list in turn, so no two sessions search the same query at once and the
     server sees as many distinct queries as possible. After an error the session reconnects.
     """
-    turn = 0
+    turn, pauses = 0, think_times(number, args.think)
     while time.perf_counter() < deadline:
         query = queries[(turn * args.sessions + number) % len(queries)]
         turn += 1
@@ -492,11 +514,13 @@ async def ws_session(
             await asyncio.sleep(1)
             client = await ws_connect(url, 0, args, record)
             continue
-        if not (
-            await ws_attempt(client, record, "search", "", query, args.timeout)
-            and await ws_attempt(client, record, "map", "map", query, args.timeout)
-        ):
+        ok = await ws_attempt(client, record, "search", "", query, args.timeout)
+        if ok:
+            await think(pauses, deadline)
+            ok = await ws_attempt(client, record, "map", "map", query, args.timeout)
+        if not ok:
             client = await ws_reopen(client)
+        await think(pauses, deadline)
     await ws_reopen(client)
 
 
@@ -579,7 +603,8 @@ def show(figures: dict) -> None:
     load = ", ".join(f"{value:.2f}" for value in figures["load_average"])
     print(f"server: {figures['url']} ({figures['models']}); machine: {figures['cores']} cores, load average {load}")
     print(f"sessions: {figures['sessions']} ({figures['contexts']}), {figures['connected']} connected by {figures['load_started_s']} s")
-    print(f"load: {figures['seconds']:g} s from then; the last interaction ended at {figures['last_interaction_end_s']} s")
+    pause = f"pauses of {figures['think_seconds']:g} s on average after each interaction" if figures["think_seconds"] else "no pauses"
+    print(f"load: {figures['seconds']:g} s from then, {pause}; the last interaction ended at {figures['last_interaction_end_s']} s")
     distinct = f" ({figures['distinct_queries']:,} distinct)" if figures["distinct_queries"] else ""
     print(
         f"interactions: {figures['interactions']}, queries served: {figures['queries_served']}{distinct}, "
@@ -653,6 +678,7 @@ def main() -> None:
     parser.add_argument("--clients", choices=("ws", "browser"), default="ws", help="websocket clients (default) or browser tabs")
     parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions (default 20)")
     parser.add_argument("--seconds", type=float, default=60, help="how long sessions keep starting interactions (default 60)")
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a session pauses after each interaction (default 0)")
     parser.add_argument("--models", type=Path, default=REPO / "models", help="MODELS_DIR of the server; ws queries come from its titles")
     parser.add_argument("--url", help="attach to this running server instead of starting one")
     parser.add_argument("--pid", type=int, help="with --url: the server's process id, to sample its memory")
@@ -686,7 +712,7 @@ def main() -> None:
     if args.clients == "ws":
         extra["contexts"] = "Streamlit websocket clients"
     extra["load_average"] = os.getloadavg()
-    extra |= {"seconds": args.seconds, "idle_seconds": args.idle, **measured}
+    extra |= {"seconds": args.seconds, "think_seconds": args.think, "idle_seconds": args.idle, **measured}
     figures = summary(record, memory, extra)
     figures["rss_samples"] = [{"at_s": round(at, 1), "rss_mb": round(value, 1)} for at, value in memory.samples]
     show(figures)
