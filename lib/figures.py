@@ -37,6 +37,8 @@ LABEL_BACKING = "rgba(255,255,255,0.72)"
 MAP_LABEL_NAME = "topic label"
 VIEW_LABEL_NAME = "view label"
 QUERY_PREFIX = "Query"
+# The uids of the pin's traces (pages/map_view.js finds them by it).
+PIN_UID = "pin"
 HITS_NAME = "Top hits"
 HOVER_TITLE_CHARS = 120
 # The map as first drawn labels at most this many topics (those that fit without overlapping, largest first), in a dark
@@ -360,7 +362,8 @@ def base_map(
 
 def pin_traces(papers: pd.DataFrame, pin: QueryPin) -> list[dict]:
     """The query's star and red rings around its top hits, as plain trace dicts (validated by Plotly here: a dozen
-    points) to put over a map spec built before (`with_pin`)."""
+    points) to put over a map spec built before (`with_pin`) or, by the browser, over the map drawn (pages/mapview.py;
+    their uids start with PIN_UID)."""
     hits = papers.iloc[list(pin.hit_rows)][["id", "title", "x", "y"]]
     rings = go.Scatter(
         x=hits["x"],
@@ -371,6 +374,7 @@ def pin_traces(papers: pd.DataFrame, pin: QueryPin) -> list[dict]:
         customdata=hover_ids(hits["id"]),
         text=[plotly_text(t[:HOVER_TITLE_CHARS]) for t in hits["title"]],
         hovertemplate="%{text}<br>%{customdata[1]}<extra>top hit</extra>",
+        uid=f"{PIN_UID}-hits",
     )
     star = go.Scatter(
         x=[pin.x],
@@ -380,6 +384,7 @@ def pin_traces(papers: pd.DataFrame, pin: QueryPin) -> list[dict]:
         marker={"symbol": "star", "size": 24, "color": "#111111", "line": {"width": 2, "color": "#ffd400"}},
         text=[plotly_text(pin.text[:HOVER_TITLE_CHARS])],
         hovertemplate="%{text}<extra>" + plotly_text(pin.label) + "</extra>",
+        uid=f"{PIN_UID}-query",
     )
     return [rings.to_plotly_json(), star.to_plotly_json()]
 

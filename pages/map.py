@@ -5,7 +5,7 @@ import streamlit as st
 import pages.cache as cache
 import pages.nav as nav
 import pages.url as url
-from lib.figures import QueryPin, SpecFigure, selected_ids, selection_points, with_pin
+from lib.figures import QueryPin, SpecFigure, pin_traces, selected_ids, selection_points
 from lib.search import MAX_QUERY_CHARS, prepare_query
 from lib.selection import mark_button_label, selected_rows
 from lib.text import markdown_literal
@@ -47,8 +47,11 @@ if engine is not None:
     prepared = prepare_query(query)
     if url.write(q=prepared.text, focus=focus, legend=1 if legend else None):
         st.info("This query is too long for a link that opens again: a copied link will not reopen it.")
-    # The same cached spec every run, so Streamlit keeps the chart's selection across reruns; the pin goes over it.
+    # The same cached spec every run, whatever the query: Streamlit keeps the chart (its zoom and selection) and sends
+    # it again only as a reference to what the browser holds; the pin travels with the view overlay and is drawn over it
+    # (a pinned spec was 3.3 MB sent, hashed and drawn again on every query at 20,000 papers: 0.16 against 0.06 s).
     spec = cache.base_map_spec(engine, focus, level.index, legend)
+    pins: list[dict] = []
     if prepared.truncated:
         st.info(f"The query was cut at {MAX_QUERY_CHARS:,} characters; only its beginning is placed on the map.")
     placed = False
@@ -58,7 +61,7 @@ if engine is not None:
             st.warning("None of these words is in the model, so the query cannot be placed on the map.")
         else:
             hits = cache.search(engine, prepared.text, 10, (), None)
-            spec = with_pin(spec, engine.catalogue.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
+            pins = pin_traces(engine.catalogue.papers, QueryPin(location.x, location.y, prepared.text, [hit.row for hit in hits]))
             topic = markdown_literal(labels.get(level.group_of.get(location.cluster, -1), "unclustered"))
             # One line (cut with an ellipsis when too long, shown whole on hover), the map's hint behind its help icon.
             st.markdown(f"Your query falls in topic **{topic}**; its 10 best hits are ringed in red.", help=HINT, wrap=False)
@@ -66,7 +69,7 @@ if engine is not None:
     if not placed:
         st.caption(HINT)
     event = st.plotly_chart(SpecFigure(spec), key="map", on_select="rerun", config={"scrollZoom": True})
-    map_overlay(engine, level)
+    map_overlay(engine, level, pins)
     rows = selected_rows(engine.catalogue.papers["x"].to_numpy(), engine.catalogue.papers["y"].to_numpy(), event)
     if rows is None:
         chosen = selected_ids(selection_points(event))

@@ -1,14 +1,15 @@
 // The map's view reporter (pages/mapview.py): watches the topic map Streamlit draws (st.plotly_chart, key "map"),
 // reports the part of it on screen whenever a zoom, a pan or a resize has settled, and draws over it the overlay the
-// server computed for that view (labels that fit; on large sets the papers in view). Nothing here decides what to
-// show: lib/mapview.py does. The chart is Streamlit's own, so its selections and hover keep working as they are.
+// server computed for that view (labels that fit; on large sets the papers in view) and the pinned query (its star and
+// its hits' rings, over everything). Nothing here decides what to show: lib/mapview.py and lib/figures.py do. The chart is Streamlit's own, so its selections and hover keep working as they are.
 
 const POLL_MS = 200;
 // A view is reported once it has stayed the same for this long (a scroll-zoom is many small steps).
 const SETTLE_MS = 350;
 const isOverlay = (trace) => typeof trace.uid === "string" && trace.uid.startsWith("view-points");
+const isPin = (trace) => typeof trace.uid === "string" && trace.uid.startsWith("pin-"); // lib/figures.py PIN_UID
 
-let latest = null; // the newest data from the server: { selector, labels, points, token }
+let latest = null; // the newest data from the server: { selector, labels, points, token, pins, pinToken }
 let report = null; // setStateValue of the newest mount
 let timer = null;
 let candidate = null;
@@ -34,19 +35,37 @@ function sameView(a, b) {
 
 const LABEL_NAMES = ["topic label", "view label"]; // lib/figures.py MAP_LABEL_NAME, VIEW_LABEL_NAME
 
+function indicesOf(gd, test) {
+  const found = [];
+  gd.data.forEach((trace, index) => {
+    if (test(trace)) found.push(index);
+  });
+  return found;
+}
+
+// The pin's traces, last (over the map and the view's papers); drawn again when the query changed or the chart was
+// redrawn from its spec (which does not hold them).
+function applyPins(gd) {
+  const present = indicesOf(gd, isPin);
+  if (gd.__pinToken === latest.pinToken && present.length === latest.pins.length) return;
+  if (present.length) window.Plotly.deleteTraces(gd, present);
+  // Copies: Plotly keeps and changes the traces it is given, and a redraw needs them afresh.
+  if (latest.pins.length) window.Plotly.addTraces(gd, JSON.parse(latest.pinsText));
+  gd.__pinToken = latest.pinToken;
+}
+
 function applyOverlay(gd) {
-  if (!latest || !latest.labels || !window.Plotly) return;
+  if (!latest || !window.Plotly) return;
+  applyPins(gd);
+  if (!latest.labels) return;
   const annotations = (gd.layout && gd.layout.annotations) || [];
   const drawn = latest.labels.length === 0 || annotations.some((a) => a.name === "view label");
   if (gd.__overlayToken === latest.token && drawn) return;
-  const old = [];
-  gd.data.forEach((trace, index) => {
-    if (isOverlay(trace)) old.push(index);
-  });
+  const old = indicesOf(gd, isOverlay);
   if (old.length) window.Plotly.deleteTraces(gd, old);
   if (latest.points && latest.points.length) {
     // Under the pinned query and its hits (drawn after the topics), over the density image and the sampled papers.
-    const firstPin = gd.data.findIndex((trace) => trace.name === "Top hits");
+    const firstPin = gd.data.findIndex(isPin);
     const at = firstPin >= 0 ? latest.points.map((_, i) => firstPin + i) : undefined;
     window.Plotly.addTraces(gd, latest.points, at);
   }
@@ -81,6 +100,9 @@ export default function (component) {
   const data = component.data || {};
   latest = { selector: data.selector, token: data.token, labels: null, points: [] };
   if (data.overlay) Object.assign(latest, JSON.parse(data.overlay));
+  latest.pinsText = data.pins || "[]";
+  latest.pins = JSON.parse(latest.pinsText);
+  latest.pinToken = data.pinToken || null;
   report = component.setStateValue;
   if (timer === null) timer = window.setInterval(tick, POLL_MS);
   tick();

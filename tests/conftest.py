@@ -175,3 +175,9 @@ def open_abstracts(app: AppTest) -> AppTest:
     app.run()
     assert not app.exception, app.exception
     return app
+
+
+def wait_for_pinned_query(page, query: str = "", timeout_ms: int = 30_000) -> None:
+    """Wait until the map's legend names the pinned query (`query`: the start of its text). The browser draws the pin
+    over the map Streamlit drew (pages/map_view.js polls every 0.2 s), so it appears a moment after the chart."""
+    page.locator(".js-plotly-plot .legendtext", has_text=f"Query: {query}").first.wait_for(timeout=timeout_ms)

@@ -114,10 +114,20 @@ def test_more_like_this_ranks_by_the_papers_own_vector(models, engine) -> None:
 def test_map_pins_the_query_as_its_own_trace_and_names_its_topic(models, engine) -> None:
     app = open_app("pages/map.py", q="galaxies stellar mass dark matter halos")
     assert any("falls in topic" in m.value for m in app.markdown)
-    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    spec = app.get("plotly_chart")[0].proto.spec
+    figure = json.loads(spec)
     names = [trace.get("name", "") for trace in figure["data"]]
-    assert sum(name.startswith("Query") for name in names) == 1 and "Top hits" in names
     assert {f"{t['id']}: {t['label']}" for t in engine.catalogue.topics} <= set(names)
+    # The pin travels beside the map, for the browser to draw over it (pages/map_view.js): the map is the same for
+    # every query, so it is not sent again.
+    pins = json.loads(json.loads(app.get("bidi_component")[0].proto.json)["pins"])
+    pinned = [trace["name"] for trace in pins]
+    assert len(pins) == 2 and pinned[0] == "Top hits" and pinned[1].startswith("Query: galaxies stellar mass")
+    assert len(pins[0]["x"]) == 10 and all(trace["uid"].startswith("pin-") for trace in pins)
+    assert not any(name.startswith("Query") or name == "Top hits" for name in names)
+    app.text_input[0].set_value("turbulent boundary layers").run()
+    assert app.get("plotly_chart")[0].proto.spec == spec
+    assert json.loads(json.loads(app.get("bidi_component")[0].proto.json)["pins"])[1]["name"] == "Query: turbulent boundary layers"
 
 
 def test_map_selection_injected_through_session_state_lists_the_papers(models, engine) -> None:

@@ -13,7 +13,7 @@ from pybtex.database import parse_string
 
 from lib.engine import load_engine
 from lib.urlstate import split_values
-from tests.conftest import SCREENSHOTS, streamlit_server, wait_for_app
+from tests.conftest import SCREENSHOTS, streamlit_server, wait_for_app, wait_for_pinned_query
 
 pytestmark = pytest.mark.browser
 
@@ -101,6 +101,7 @@ def test_type_a_query_see_the_expected_title_and_again_after_reload(server, brow
 def test_map_shows_the_query_trace_and_box_selection_lists_papers(server, browser) -> None:
     page = _open(browser, server + "/map?q=galaxies+stellar+mass+dark+matter", "Topic map")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    wait_for_pinned_query(page, "galaxies stellar mass")
     legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")
     assert any(text.startswith("Query: galaxies stellar mass") for text in legend)
     assert "falls in topic" in page.inner_text("body")

@@ -15,7 +15,7 @@ from lib.demo import generate_demo_records
 from lib.engine import load_engine
 from lib.snippets import query_terms, short_authors, snippet
 from lib.topic_views import topic_members
-from tests.conftest import SCREENSHOTS, build_small, streamlit_server, wait_for_app, write_jsonl
+from tests.conftest import SCREENSHOTS, build_small, streamlit_server, wait_for_app, wait_for_pinned_query, write_jsonl
 
 pytestmark = pytest.mark.browser
 
@@ -252,7 +252,8 @@ def test_search_results_show_hostile_titles_authors_and_snippets_as_text(server,
     for row in hostile:
         card = page.locator(f".st-key-card-search{ranks.index(row)}")
         card.locator("summary").click()
-        expect(card.locator("[data-testid='stExpanderDetails']")).to_be_visible(timeout=30_000)
+        # The abstract is drawn by the row's own rerun, a moment after the snippet opens.
+        expect(card.locator("[data-testid='stExpanderDetails'] [data-testid='stMarkdownContainer']").first).to_be_visible(timeout=30_000)
         _assert_literal(_text(page), engine.catalogue.papers.iloc[row]["abstract"])
     assert page.locator("a[href^='javascript']").count() == 0
     _shot(page, "hostile-search")
@@ -302,6 +303,7 @@ def test_the_hostile_topic_and_its_listing_stay_text(server, page, engine, hosti
 def test_map_hover_labels_and_legend_show_hostile_text_literally(server, page, engine, hostile) -> None:
     _visit(page, server + f"/map?q={MARK}", "Topic map")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    wait_for_pinned_query(page, MARK)
     legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")
     assert f"Query: {MARK}" in legend
     star = engine.ranker.locate(MARK)

@@ -18,7 +18,7 @@ import pytest
 from lib.engine import load_engine
 from lib.snippets import query_terms, short_authors, snippet
 from lib.update import UpdateOptions, update_model_set
-from tests.conftest import SCREENSHOTS, streamlit_server, wait_for_app, write_jsonl
+from tests.conftest import SCREENSHOTS, streamlit_server, wait_for_app, wait_for_pinned_query, write_jsonl
 from tests.test_hostile_browser import HOSTILE_ID, INERT_CHECK, MARK, _hostile_records
 
 pytestmark = pytest.mark.browser
@@ -113,6 +113,7 @@ def test_the_map_is_the_first_screen(server, page) -> None:
     # Where the query fell, in one line; the legend lists what is pinned, not every topic.
     sentence = page.get_by_text("Your query falls in topic").first.evaluate(BOX)
     assert sentence[3] - sentence[1] < 40 and _inside(sentence, page)
+    wait_for_pinned_query(page)
     legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()
     assert len(legend) == 2 and any(text.startswith("Query: ") for text in legend), legend
     labels = page.locator(".js-plotly-plot .annotation").count()

@@ -14,7 +14,7 @@ from lib.figures import HOVER_POINTS
 from lib.modelset import load_model_set
 from lib.selection import points_in_box, points_in_polygon
 from lib.settings import MAP_POINTS_ENV
-from tests.conftest import PYTHON, ROOT, streamlit_server
+from tests.conftest import PYTHON, ROOT, streamlit_server, wait_for_pinned_query
 from tests.test_browser import _open, _settle, _shot
 
 SCALED_PAPERS = 6000
@@ -123,6 +123,7 @@ def test_large_map_is_an_image_and_box_and_lasso_select_among_all_papers(dense_s
     page.locator(".js-plotly-plot .imagelayer image").first.wait_for(timeout=60_000)
     sizes = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.map(t => (t.x || []).length)")
     assert max(sizes) <= HOVER_POINTS and sum(sizes) < SCALED_PAPERS
+    wait_for_pinned_query(page, "galaxies stellar mass")
     legend = page.locator(".js-plotly-plot .legendtext").evaluate_all("nodes => nodes.map(n => n.textContent)")
     assert any(text.startswith("Query: galaxies stellar mass") for text in legend)
     _shot(page, "map-dense")
