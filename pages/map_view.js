@@ -1,7 +1,8 @@
 // The map's view reporter (pages/mapview.py): watches the topic map Streamlit draws (st.plotly_chart, key "map"),
 // reports the part of it on screen whenever a zoom, a pan or a resize has settled, and draws over it the overlay the
 // server computed for that view (labels that fit; on large sets the papers in view) and the pinned query (its star and
-// its hits' rings, over everything). Nothing here decides what to show: lib/mapview.py and lib/figures.py do. The chart is Streamlit's own, so its selections and hover keep working as they are.
+// its hits' rings, over everything). Nothing here decides what to show: lib/mapview.py and lib/figures.py do. The
+// chart is Streamlit's own, so its selections and hover keep working as they are.
 
 const POLL_MS = 200;
 // A view is reported once it has stayed the same for this long (a scroll-zoom is many small steps).

@@ -44,8 +44,8 @@ def paper_row(engine: Engine, row: int, score: float | None = None, key: str = "
     under it, the paper's actions (more like this, mark more or less like). `key` tells the rows of a page apart.
 
     A fragment: opening an abstract or marking the paper reruns this row alone. The whole abstract and the actions
-    are drawn only once opened (measured on a search page of 20 rows at 20,000 papers: they were a third of its
-    server time, and 20 abstracts sent with every search that are seldom read)."""
+    are drawn only once opened (py-spy on search pages of 20 rows at 20,000 papers: they were a quarter of the script's
+    time, and 20 abstracts sent with every search that are seldom read)."""
     paper = engine.catalogue.papers.iloc[row]
     paper_id = str(paper["id"])
     with st.container(key=f"card-{key}", gap="xxsmall"):
