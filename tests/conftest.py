@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from threadpoolctl import threadpool_limits
+
+from lib.threads import THREAD_VARIABLES, one_thread_per_library
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -181,3 +184,21 @@ def wait_for_pinned_query(page, query: str = "", timeout_ms: int = 30_000) -> No
     """Wait until the map's legend names the pinned query (`query`: the start of its text). The browser draws the pin
     over the map Streamlit drew (pages/map_view.js polls every 0.2 s), so it appears a moment after the chart."""
     page.locator(".js-plotly-plot .legendtext", has_text=f"Query: {query}").first.wait_for(timeout=timeout_ms)
+
+
+@pytest.fixture(autouse=True)
+def every_core_after_the_app() -> Iterator[None]:
+    """AppTest runs app.py inside this process, and app.py keeps numerical libraries to one thread (lib/threads.py) for
+    the rest of the process. After such a test, give the libraries and the thread variables back, so that later tests
+    build models (here and in the subprocesses they start) with every core, as a user's build does (measured: with the
+    app's limit left in place the suite ran at one core, about half its speed)."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    yield
+    if one_thread_per_library.cache_info().currsize:
+        one_thread_per_library.cache_clear()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        threadpool_limits(limits=os.cpu_count())
