@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 
+import pandas as pd
 import streamlit as st
 
 from lib.engine import Engine, load_engine
@@ -23,6 +24,7 @@ from lib.figures import DEFAULT_MAP_WIDTH, MAP_COLUMNS, MAP_HEIGHT, ServedSpec, 
 from lib.interests import Interest
 from lib.mapview import TopicPlaces
 from lib.search import Hit
+from lib.topic_views import counts_over_time, fastest_growing, papers_per_year, topic_members, topic_table
 from lib.whats_new import WhatsNew, default_since, new_and_ranked
 
 
@@ -105,6 +107,50 @@ def base_map_spec(
 def topic_places(engine: Engine) -> TopicPlaces:
     """Every topic level's label candidates, once per set: the map's labels for any view."""
     return map_topic_places(engine.catalogue)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False, hash_funcs=BY_ENGINE)
+def level_papers(engine: Engine, level: int) -> pd.DataFrame:
+    """The set's papers with each one's topic at this level in `cluster` (the finest level: the papers table itself),
+    shared and never changed: a million-row copy per topics-page run otherwise."""
+    catalogue = engine.catalogue
+    if not level:
+        return catalogue.papers
+    return catalogue.papers[["id", "x", "y", "update_date"]].assign(cluster=catalogue.level_clusters(level))
+
+
+# The topics page's tables, once per set and level (or topic) and server, not on every run: every topic's table took
+# about 0.3 s at a million papers (a mask and the years of each topic, BENCHMARKS.md).
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs=BY_ENGINE)
+def topics_table(engine: Engine, level: int) -> pd.DataFrame:
+    """Every topic of a level: id, label, size, categories, years, keywords (lib.topic_views.topic_table)."""
+    return topic_table(level_papers(engine, level), engine.catalogue.level(level).topics)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs=BY_ENGINE)
+def members_of(engine: Engine, level: int, topic_id: int) -> pd.DataFrame:
+    """A topic's papers, closest to its centre first (lib.topic_views.topic_members), shared and never changed."""
+    topic = next(topic for topic in engine.catalogue.level(level).topics if topic["id"] == topic_id)
+    return topic_members(level_papers(engine, level), topic)
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=BY_ENGINE)
+def topic_years(engine: Engine, level: int, topic_id: int) -> pd.Series:
+    """How many of a topic's papers were updated in each year (lib.topic_views.papers_per_year)."""
+    return papers_per_year(level_papers(engine, level), topic_id)
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=BY_ENGINE)
+def topic_counts(engine: Engine, level: int, topic_ids: tuple[int, ...], by: str) -> pd.DataFrame:
+    """Papers per topic per year or month for the topics compared (lib.topic_views.counts_over_time)."""
+    return counts_over_time(engine.catalogue.months, engine.catalogue.level_clusters(level), list(topic_ids), by)
+
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs=BY_ENGINE)
+def growing_topics(engine: Engine, level: int, start: int, end: int) -> pd.DataFrame:
+    """Topics ranked by growth over the months [start, end] (lib.topic_views.fastest_growing)."""
+    catalogue = engine.catalogue
+    return fastest_growing(catalogue.months, catalogue.level_clusters(level), catalogue.level(level).topics, start, end)
 
 
 @st.cache_data(max_entries=256, show_spinner="Finding what is new…", hash_funcs=BY_ENGINE)

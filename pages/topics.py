@@ -3,11 +3,12 @@ one tab away."""
 
 import streamlit as st
 
+import pages.cache as cache
 import pages.nav as nav
 import pages.url as url
 from lib.snippets import query_terms
 from lib.text import markdown_literal
-from lib.topic_views import counts_over_time, fastest_growing, papers_per_year, period_label, series_name, topic_members, topic_table
+from lib.topic_views import period_label, series_name
 from lib.urlstate import parse_ints
 from pages.picker import choose_engine
 from pages.widgets import export_buttons, level_control, paper_row
@@ -19,7 +20,7 @@ TABS = ("Topic", "All topics", "Topics over time")
 
 def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None:
     """Papers per topic per year or month for the topics chosen to compare, and the fastest-growing topics."""
-    months, clusters = engine.catalogue.months, engine.catalogue.level_clusters(level.index)
+    months = engine.catalogue.months
     known = months[months > 0]
     if not len(known):
         return
@@ -39,7 +40,7 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
     )
     url.write(compare=compare if compare != default or wanted else None, by=by if by == "month" else None)
     if compare:
-        counts = counts_over_time(months, clusters, compare, by).rename(columns=lambda c: series_name(c, by_id[c]["label"]))
+        counts = cache.topic_counts(engine, level.index, tuple(compare), by).rename(columns=lambda c: series_name(c, by_id[c]["label"]))
         st.line_chart(counts, x_label=by, y_label="papers", height=260)
     span = list(range(int(known.min()), int(known.max()) + 1))
     labels = {code: period_label(code, "month") for code in span}
@@ -50,7 +51,7 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
         # widget takes none (AppTest then reads the window back as one month).
         start, end = st.select_slider("Growth window (months)", span, value=(start, max(start, end)), format_func=labels.get)
     url.write(grow_from=labels[start] if start != span[max(0, len(span) - 24)] else None, grow_to=labels[end] if end != span[-1] else None)
-    growing = fastest_growing(months, clusters, level.topics, start, end)
+    growing = cache.growing_topics(engine, level.index, start, end)
     st.markdown(
         f"**Fastest-growing topics**, {labels[start]} to {labels[end]}: papers in the later half of the window against the earlier."
     )
@@ -60,7 +61,7 @@ def over_time(engine, level, by_id: dict[int, dict], chosen: int | None) -> None
         st.dataframe(growing.head(15), hide_index=True, column_config={"growth": st.column_config.NumberColumn(format="%.2f×")})
 
 
-def topic_section(engine, papers, topic: dict, level_index: int) -> None:
+def topic_section(engine, topic: dict, level_index: int) -> None:
     """One topic: its name, keywords, size, categories and papers per year side by side, then its papers (closest to its
     centre first, paged, the keywords marked in their snippets) and their downloads."""
     chosen = topic["id"]
@@ -71,10 +72,10 @@ def topic_section(engine, papers, topic: dict, level_index: int) -> None:
         shares = ", ".join(f"{category} {share:.0%}" for category, share in topic.get("top_categories", []))
         st.caption(f"{topic['size']:,} papers" + (f" · {markdown_literal(shares)}" if shares else ""))
         nav.page_link(engine, nav.MAP, "Show on the map", focus=chosen, level=level_index or None)
-    per_year = papers_per_year(papers, chosen)
+    per_year = cache.topic_years(engine, level_index, chosen)
     if not per_year.empty:
         chart.bar_chart(per_year, x_label="year", y_label="papers", height=170)
-    members = topic_members(papers, topic)
+    members = cache.members_of(engine, level_index, chosen)
     pages = max(1, -(-len(members) // PAGE_SIZE))
     rows = engine.catalogue.papers.index.get_indexer(members.index[:EXPORT_MAX]).tolist()
     bar = export_buttons(
@@ -104,9 +105,6 @@ if engine is not None:
     picker_box, level_box = st.columns([3, 1], vertical_alignment="bottom")
     with level_box:
         level = level_control(engine)
-    papers = engine.catalogue.papers
-    if level.index:
-        papers = papers[["id", "x", "y", "update_date"]].assign(cluster=engine.catalogue.level_clusters(level.index))
     by_id = {topic["id"]: topic for topic in level.topics}
     ids = [None, *by_id]
     index = url.index("topic", ids)
@@ -127,11 +125,11 @@ if engine is not None:
     # one last shown while their key stays, whatever their default).
     topic_tab, table_tab, time_tab = st.tabs(list(TABS), default=default, key=f"topic-tabs-{chosen}")
     with table_tab:
-        st.dataframe(topic_table(papers, level.topics), hide_index=True)
+        st.dataframe(cache.topics_table(engine, level.index), hide_index=True)
     with time_tab:
         over_time(engine, level, by_id, chosen)
     with topic_tab:
         if chosen is None:
             st.info("Choose a topic above to see its keywords, papers per year and papers; every topic is in the next tab.")
         else:
-            topic_section(engine, papers, by_id[chosen], level.index)
+            topic_section(engine, by_id[chosen], level.index)
