@@ -190,8 +190,8 @@ def wait_for_pinned_query(page, query: str = "", timeout_ms: int = 30_000) -> No
 def every_core_after_the_app() -> Iterator[None]:
     """AppTest runs app.py inside this process, and app.py keeps numerical libraries to one thread (lib/threads.py) for
     the rest of the process. After such a test, give the libraries and the thread variables back, so that later tests
-    build models (here and in the subprocesses they start) with every core, as a user's build does (measured: with the
-    app's limit left in place the suite ran at one core, about half its speed)."""
+    build models (here and in the subprocesses they start, which inherit the variables) with every core, as a user's
+    build does. Checked with a pair of throwaway tests: one thread each inside the app's test, every core after it."""
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     yield
     if one_thread_per_library.cache_info().currsize:
