@@ -15,6 +15,7 @@ import orjson
 import pandas as pd
 import plotly.graph_objects as go
 from PIL import Image
+from plotly.io.json import to_json_plotly
 
 from lib.catalogue import Catalogue
 from lib.clustering import NOISE
@@ -431,24 +432,10 @@ def with_pin(spec: dict, papers: pd.DataFrame, pin: QueryPin, keep_in_view: bool
     return pinned
 
 
-# What Plotly's JSON encoder (plotly.io.to_json) writes for these characters, so that a map's JSON is safe inside HTML.
-_JSON_ESCAPES = (
-    (b"<", b"\\u003c"),
-    (b">", b"\\u003e"),
-    (b"/", b"\\u002f"),
-    ("\u2028".encode(), b"\\u2028"),
-    ("\u2029".encode(), b"\\u2029"),
-)
-
-
 def plotly_json(value: object) -> bytes:
-    """`value` as Plotly's JSON encoder writes it with orjson (numpy arrays as lists, keys as strings, the characters
-    above escaped): the same text plotly.io.to_json gives, made once and kept."""
-    text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-    for unsafe, safe in _JSON_ESCAPES:
-        if unsafe in text:
-            text = text.replace(unsafe, safe)
-    return text
+    """`value` as Plotly's own encoder writes it with orjson (numpy arrays as lists, keys as strings, "<", ">" and "/"
+    escaped so the JSON is safe inside HTML): the text plotly.io.to_json gives, made once and kept."""
+    return to_json_plotly(value, engine="orjson").encode("utf-8")
 
 
 def trace_json(trace: dict) -> bytes:

@@ -10,7 +10,7 @@ const SETTLE_MS = 350;
 const isOverlay = (trace) => typeof trace.uid === "string" && trace.uid.startsWith("view-points");
 const isPin = (trace) => typeof trace.uid === "string" && trace.uid.startsWith("pin-"); // lib/figures.py PIN_UID
 
-let latest = null; // the newest data from the server: { selector, labels, points, token, pins, pinToken }
+let latest = null; // the newest data from the server: { selector, labels, points, token, pins, pinsText }
 let report = null; // setStateValue of the newest mount
 let timer = null;
 let candidate = null;
@@ -48,11 +48,11 @@ function indicesOf(gd, test) {
 // redrawn from its spec (which does not hold them).
 function applyPins(gd) {
   const present = indicesOf(gd, isPin);
-  if (gd.__pinToken === latest.pinToken && present.length === latest.pins.length) return;
+  if (gd.__pinsText === latest.pinsText && present.length === latest.pins.length) return;
   if (present.length) window.Plotly.deleteTraces(gd, present);
   // Copies: Plotly keeps and changes the traces it is given, and a redraw needs them afresh.
   if (latest.pins.length) window.Plotly.addTraces(gd, JSON.parse(latest.pinsText));
-  gd.__pinToken = latest.pinToken;
+  gd.__pinsText = latest.pinsText;
 }
 
 function applyOverlay(gd) {
@@ -103,7 +103,6 @@ export default function (component) {
   if (data.overlay) Object.assign(latest, JSON.parse(data.overlay));
   latest.pinsText = data.pins || "[]";
   latest.pins = JSON.parse(latest.pinsText);
-  latest.pinToken = data.pinToken || null;
   report = component.setStateValue;
   if (timer === null) timer = window.setInterval(tick, POLL_MS);
   tick();

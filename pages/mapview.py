@@ -44,6 +44,5 @@ def map_overlay(engine: Engine, level: Level, pins: Sequence[dict] = (), key: st
         data = {"selector": MAP_SELECTOR, "overlay": orjson.dumps(overlay, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")}
         data["token"] = hashlib.sha256(data["overlay"].encode("utf-8")).hexdigest()[:16]
     data["pins"] = plotly_json(list(pins)).decode("utf-8")
-    data["pinToken"] = hashlib.sha256(data["pins"].encode("utf-8")).hexdigest()[:16]
     _REPORTER(data=data, key=key, on_view_change=lambda: None)
     return view

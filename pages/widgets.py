@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -50,54 +51,31 @@ def paper_row(engine: Engine, row: int, score: float | None = None, key: str = "
     paper_id = str(paper["id"])
     with st.container(key=f"card-{key}", gap="xxsmall"):
         nav.page_link(engine, nav.PAPER, f"**{markdown_with_math(paper['title'], inline=True)}**", icon="", id=paper_id)
-        _row_body(
-            engine,
-            paper_id,
-            paper["authors"],
-            paper["update_date"],
-            paper["categories"],
-            int(paper["cluster"]),
-            paper["abstract"],
-            score,
-            key,
-            tuple(terms),
-            actions,
-        )
+        _row_body(engine, paper, score, key, tuple(terms), actions)
 
 
 @st.fragment
-def _row_body(
-    engine: Engine,
-    paper_id: str,
-    authors: object,
-    date: object,
-    categories: object,
-    cluster: int,
-    abstract: object,
-    score: float | None,
-    key: str,
-    terms: tuple[str, ...],
-    actions: bool,
-) -> None:
+def _row_body(engine: Engine, paper: pd.Series, score: float | None, key: str, terms: tuple[str, ...], actions: bool) -> None:
     """A row's line of details (with its mark), its snippet and, once opened, its abstract and actions."""
+    paper_id = str(paper["id"])
     mark = marks(engine).get(paper_id)
-    details = [short_authors(authors), year_of(date), categories]
+    details = [short_authors(paper["authors"]), year_of(paper["update_date"]), paper["categories"]]
     meta = [markdown_literal(part, inline=True) for part in details if part]
-    meta += [paper_links(paper_id), "topic: " + markdown_literal(engine.catalogue.topic_label(cluster), inline=True)]
+    meta += [paper_links(paper_id), "topic: " + markdown_literal(engine.catalogue.topic_label(int(paper["cluster"])), inline=True)]
     meta += [f"score {score:.3f}"] if score is not None else []
     flag = f"**marked {MARK_LABELS[mark]}** · " if mark else ""
     # One line: cut with an ellipsis when too long (the whole line shows on hover).
     st.caption(flag + " · ".join(meta), wrap=False)
-    if not has_text(abstract):
+    if not has_text(paper["abstract"]):
         if actions:
             paper_actions(engine, paper_id, key)
         return
-    excerpt = snippet(abstract, terms)
+    excerpt = snippet(paper["abstract"], terms)
     with st.expander(
         markdown_marked(excerpt.text, excerpt.spans), type="compact", key=f"abstract-{key}-{paper_id}", on_change="rerun"
     ) as box:
         if box.open:
-            st.markdown(markdown_with_math(abstract))
+            st.markdown(markdown_with_math(paper["abstract"]))
             if actions:
                 paper_actions(engine, paper_id, key)
 
