@@ -100,6 +100,7 @@ def interest_files(engine: Engine) -> None:
                     file_name=interest.file_name(),
                     mime="application/json",
                     icon=":material/download:",
+                    on_click="ignore",
                     help="A small JSON file of the marked papers: upload it here later, or rank new papers by it on "
                     "the What's new page or with `python -m lib feed --interest FILE`.",
                 )

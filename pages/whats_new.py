@@ -86,7 +86,9 @@ if engine is not None:
         engine.catalogue, result.rows, title, feed_id(engine.name, interest.name if interest else None), result.new.description
     )
     left, right = st.columns([1, 4])
-    left.download_button("Atom feed", feed, file_name="whats-new.xml", mime="application/atom+xml", icon=":material/rss_feed:")
+    left.download_button(
+        "Atom feed", feed, file_name="whats-new.xml", mime="application/atom+xml", icon=":material/rss_feed:", on_click="ignore"
+    )
     with right.expander("The same feed from the command line (cron, e-mail)"):
         since_arg = f" --since {since}" if since else ""
         interest_arg = " --interest INTEREST.json" if interest else ""

@@ -147,6 +147,9 @@ def export_buttons(
                     key=f"{suffix}-{key}",
                     icon=icon,
                     type="tertiary",
+                    # A download changes nothing on the page: no rerun. With one (Streamlit's default), a second
+                    # download clicked while the first one's rerun was under way could find its file revoked (CI, stop 24).
+                    on_click="ignore",
                 )
     return bar
 

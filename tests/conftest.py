@@ -180,6 +180,15 @@ def open_abstracts(app: AppTest) -> AppTest:
     return app
 
 
+def open_row(page, card) -> None:
+    """Open a result row's snippet (`card`: the row's locator) and wait until the row's own rerun has drawn its
+    abstract and actions and ended. Clicking what it draws while that run is under way raced with it in CI (stop 24)."""
+    wait_for_app(page, pause_ms=0)
+    card.locator("[data-testid='stExpander'] summary").first.click()
+    card.locator("[data-testid='stExpanderDetails'] [data-testid='stMarkdownContainer']").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+
+
 def wait_for_pinned_query(page, query: str = "", timeout_ms: int = 30_000) -> None:
     """Wait until the map's legend names the pinned query (`query`: the start of its text). The browser draws the pin
     over the map Streamlit drew (pages/map_view.js polls every 0.2 s), so it appears a moment after the chart."""

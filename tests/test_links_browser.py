@@ -16,10 +16,11 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import pages.nav as nav
 from lib.engine import load_engine
-from tests.conftest import build_small, streamlit_server, wait_for_app, write_jsonl
+from tests.conftest import build_small, open_row, streamlit_server, wait_for_app, write_jsonl
 
 pytestmark = pytest.mark.browser
 
@@ -72,10 +73,9 @@ def _open(page, address: str) -> None:
     page.goto(address)
     page.locator(PICKER).wait_for(timeout=90_000)
     _settle(page)
-    rows = page.locator("[class*='st-key-card-'] [data-testid='stExpander'] summary")
+    rows = page.locator("[class*='st-key-card-']:has([data-testid='stExpander'])")
     if rows.count():
-        rows.first.click()
-        page.wait_for_timeout(300)
+        open_row(page, rows.first)
 
 
 def _shown(page) -> tuple[str, list[str]]:
@@ -107,7 +107,10 @@ def _follow(page, target) -> None:
     """Click a link or button and wait until the page it opens has run."""
     before = page.url
     target.click()
-    page.wait_for_function("before => location.href !== before", arg=before, timeout=60_000)
+    try:
+        page.wait_for_function("before => location.href !== before", arg=before, timeout=60_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"{target} on {before} opened nothing in 60 s")
     _settle(page)
 
 
