@@ -19,7 +19,17 @@ from plotly.io.json import to_json_plotly
 
 from lib.catalogue import Catalogue
 from lib.clustering import NOISE
-from lib.mapview import PlacedLabel, TopicPlaces, View, font_px, place_labels, rows_in_view, topic_places_of, with_topics_in_view
+from lib.mapview import (
+    PlacedLabel,
+    TopicPlaces,
+    View,
+    font_px,
+    legend_box,
+    place_labels,
+    rows_in_view,
+    topic_places_of,
+    with_topics_in_view,
+)
 from lib.settings import MAX_MAP_POINTS, current_settings
 
 # The density image's longer side in pixels: about twice the chart's, so it stays sharp on dense screens and a zoom.
@@ -596,14 +606,16 @@ def map_topic_places(catalogue: Catalogue) -> TopicPlaces:
     return topic_places_of(catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy(), levels)
 
 
-def view_overlay(papers: pd.DataFrame, topics: MapTopics, view: View, limit: int) -> dict:
-    """What the map draws over one view (lib/mapview.py): {"labels": annotations, "points": traces of the papers in
-    view, empty unless the set has more than `limit` papers (drawn as a density image) and at most `limit` are in
-    view}."""
+def view_overlay(papers: pd.DataFrame, topics: MapTopics, view: View, limit: int, legend: Sequence[str] = ()) -> dict:
+    """What the map draws over one view (lib/mapview.py): {"labels": annotations, placed round the corner legend of
+    the `legend` entries (the pinned query's trace names, as Plotly text), "points": traces of the papers in view,
+    empty unless the set has more than `limit` papers (drawn as a density image) and at most `limit` are in view}."""
     x, y = papers["x"].to_numpy(), papers["y"].to_numpy()
     rows = rows_in_view(x, y, view, limit)
     places = topics.places if rows is None else with_topics_in_view(topics.places, view, x, y, topics.finest, rows)
-    overlay: dict = {"labels": view_label_annotations(places, place_labels(places, view), topics.level), "points": []}
+    corner = legend_box([html.unescape(entry) for entry in legend], view, CORNER_LEGEND["x"], 1 - CORNER_LEGEND["y"])
+    chosen = place_labels(places, view, taken=[corner] if corner else [])
+    overlay: dict = {"labels": view_label_annotations(places, chosen, topics.level), "points": []}
     if rows is not None and len(papers) > limit:
         overlay["points"] = view_point_traces(papers, rows, topics.shown, topics.labels)
     return overlay

@@ -41,6 +41,13 @@ LABEL_FONT_PX = (11, 12, 13)
 CHAR_WIDTH = 0.62
 LINE_HEIGHT = 1.35
 LABEL_MARGIN_PX = 3.0
+# A legend in a corner of the plot (the pinned query's, lib/figures.py CORNER_LEGEND), estimated on the wide side:
+# Plotly writes its entries at 12 pixels, one line each, after a 40-pixel symbol, inside a few pixels of padding
+# (tests/test_map_view_browser.py checks the estimate holds the box Chromium draws).
+LEGEND_FONT_PX = 12
+LEGEND_LINE_PX = 22
+LEGEND_SYMBOL_PX = 40
+LEGEND_PAD_PX = 8
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,18 @@ def label_box(text: str, level: int) -> tuple[float, float]:
     return len(text) * size * CHAR_WIDTH + 2 * LABEL_MARGIN_PX, size * LINE_HEIGHT + 2 * LABEL_MARGIN_PX
 
 
+def legend_box(entries: Sequence[str], view: View, left: float, top: float) -> tuple[float, float, float, float] | None:
+    """The box (left, top, right, bottom, in pixels from the plot's top-left corner) a legend of these entries (their
+    texts, as shown) takes when its top-left corner is at `left` and `top` (shares of the plot's width and height);
+    None for no entry. Labels are placed round it, not under it."""
+    if not entries:
+        return None
+    width = LEGEND_SYMBOL_PX + max(len(entry) for entry in entries) * LEGEND_FONT_PX * CHAR_WIDTH + 2 * LEGEND_PAD_PX
+    height = len(entries) * LEGEND_LINE_PX + 2 * LEGEND_PAD_PX
+    x, y = left * view.width, top * view.height
+    return (x, y, x + width, y + height)
+
+
 @dataclass(frozen=True)
 class PlacedLabel:
     """A label to draw: which candidate (index into TopicPlaces) and where, in map units."""
@@ -196,8 +215,15 @@ class PlacedLabel:
     y: float
 
 
-def place_labels(places: TopicPlaces, view: View, limit: int = MAX_VIEW_LABELS, min_spread_px: float = MIN_SPREAD_PX) -> list[PlacedLabel]:
-    """The labels to draw in this view, none overlapping another, every one inside the plot: coarser levels first, then
+def place_labels(
+    places: TopicPlaces,
+    view: View,
+    limit: int = MAX_VIEW_LABELS,
+    min_spread_px: float = MIN_SPREAD_PX,
+    taken: Sequence[tuple[float, float, float, float]] = (),
+) -> list[PlacedLabel]:
+    """The labels to draw in this view, none overlapping another or a `taken` box (a legend's, in pixels from the
+    plot's top-left corner), every one inside the plot: coarser levels first, then
     larger topics (see the module docstring). A label whose topic's centre is in view but whose box would cross the
     plot's edge is moved inside; a label with the same keywords as one placed already is left out. A coarser level's
     topic whose centre lies in empty space (no paper of its own within half its spread: a group of topics far apart)
@@ -214,7 +240,7 @@ def place_labels(places: TopicPlaces, view: View, limit: int = MAX_VIEW_LABELS, 
     eligible &= (px >= 0) & (px <= view.width) & (py >= 0) & (py <= view.height)
     order = sorted(np.flatnonzero(eligible), key=lambda i: (-places.level[i], -places.size[i], i))
     placed: list[PlacedLabel] = []
-    boxes: list[tuple[float, float, float, float]] = []
+    boxes: list[tuple[float, float, float, float]] = list(taken)
     scale, centre_x, centre_y = view.scale(), (view.x0 + view.x1) / 2, (view.y0 + view.y1) / 2
     said: set[frozenset[str]] = set()
     for i in order:

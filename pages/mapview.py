@@ -39,7 +39,8 @@ def map_overlay(engine: Engine, level: Level, pins: Sequence[dict] = (), key: st
             level.index,
             {topic["id"]: topic["label"] for topic in level.topics},
         )
-        overlay = view_overlay(catalogue.papers, topics, view, map_point_limit())
+        legend = [str(trace.get("name", "")) for trace in pins if trace.get("showlegend", True)]
+        overlay = view_overlay(catalogue.papers, topics, view, map_point_limit(), legend)
         # One JSON text, parsed by the browser: orjson writes 50,000 points in about 0.02 s (Plotly's encoder 0.3 s).
         data = {"selector": MAP_SELECTOR, "overlay": orjson.dumps(overlay, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")}
         data["token"] = hashlib.sha256(data["overlay"].encode("utf-8")).hexdigest()[:16]

@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lib.engine import load_engine
-from lib.figures import map_label
+from lib.figures import CORNER_LEGEND, map_label
+from lib.mapview import View, legend_box
 from lib.settings import MAP_POINTS_ENV
-from tests.conftest import streamlit_server, wait_for_app
+from tests.conftest import streamlit_server, wait_for_app, wait_for_pinned_query
 from tests.test_browser import _shot
 from tests.test_map_scale import MAP_LIMIT, scaled  # noqa: F401 (the scaled set's fixture)
 
@@ -107,6 +108,47 @@ def test_labels_follow_the_zoom_and_never_overlap(served, browser, demo_model_se
     _shot(page, "map-view-zoomed")
     assert map_label(largest["label"]) in near and set(near) & finest
     assert set(near) != set(whole)
+    assert not page.errors
+
+
+# The pinned query's legend: its entries' texts and its backing's box on the screen.
+LEGEND = f"""() => {{ const gd = document.querySelector('{GRAPH}'), r = gd.querySelector('.legend .bg').getBoundingClientRect();
+    return [Array.from(gd.querySelectorAll('.legendtext'), n => n.textContent), [r.left, r.top, r.right, r.bottom]]; }}"""
+
+
+def test_labels_keep_out_of_the_pinned_querys_legend(served, browser, demo_model_set) -> None:
+    catalogue = load_engine(demo_model_set).catalogue
+    page = open_map(browser, f"{served}/map?model=demo&q=" + "+".join(["spectral", "graph", "neural", "networks"] * 3))
+    wait_for_pinned_query(page)
+    # The largest topic's centre, where its label goes: moved under the legend by the second view.
+    largest = max(catalogue.level(0).topics, key=lambda topic: topic["size"])
+    members = np.asarray(catalogue.clusters) == largest["id"]
+    centre = float(np.median(catalogue.papers["x"][members])), float(np.median(catalogue.papers["y"][members]))
+    for step in ("whole", "topic under the legend"):
+        entries, (l0, t0, l1, t1) = page.evaluate(LEGEND)
+        left, top, right, bottom = page.evaluate(PLOT_BOX)
+        view = View(*page.evaluate(VIEW), round(right - left), round(bottom - top))
+        # The estimate the labels are placed round holds the legend Chromium drew.
+        x0, y0, x1, y1 = legend_box(entries, view, CORNER_LEGEND["x"], 1 - CORNER_LEGEND["y"])
+        assert x0 - 2 <= l0 - left and l1 - left <= x1 + 2 and y0 - 2 <= t0 - top and t1 - top <= y1 + 2, (entries, (l0, t0, l1, t1))
+        texts = assert_apart_and_inside(page)
+        for text, a0, b0, a1, b1 in page.evaluate(LABEL_BOXES):
+            assert not (a0 < l1 and l0 < a1 and b0 < t1 and t0 < b1), f"'{text}' lies under the legend ({step})"
+        _shot(page, "map-view-legend-" + step.split()[0])
+        assert texts
+        if step == "whole":
+            # Pan (at this zoom) so that the topic's centre lies under the legend, 80 and 25 pixels into the plot.
+            scale = view.scale()
+            before = page.evaluate(OVERLAY)
+            x_start, y_end = centre[0] - 80 / scale, centre[1] + 25 / scale
+            ranges = [x_start, x_start + view.width / scale, y_end - view.height / scale, y_end]
+            page.evaluate(
+                f"r => window.Plotly.relayout(document.querySelector('{GRAPH}'), "
+                "{'xaxis.range': [r[0], r[1]], 'yaxis.range': [r[2], r[3]]})",
+                ranges,
+            )
+            page.wait_for_function(f"() => ({OVERLAY})() && ({OVERLAY})() !== {before!r}", timeout=60_000)
+            wait_for_app(page)
     assert not page.errors
 
 

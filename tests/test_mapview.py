@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib.figures import OTHER_LEVEL_COLOUR, VIEW_LABEL_NAME, VIEW_POINTS_UID, label_colour, view_label_annotations, view_point_traces
-from lib.mapview import View, font_px, label_box, place_labels, rows_in_view, topic_places_of, with_topics_in_view
+from lib.mapview import View, font_px, label_box, legend_box, place_labels, rows_in_view, topic_places_of, with_topics_in_view
 
 
 def blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -155,3 +155,19 @@ def test_two_levels_that_name_a_region_alike_are_labelled_once() -> None:
     places = topic_places_of(x, y, levels)
     said = [places.text[label.index] for label in place_labels(places, View(-3, 15, -3, 11, 800, 600))]
     assert sum(text in ("a, b", "b, a") for text in said) == 1
+
+
+def test_labels_keep_out_of_the_pinned_querys_corner_legend() -> None:
+    x, y, topic = blobs()
+    places = topic_places_of(x, y, levels_of(topic))
+    # Topic 8 (centred at 0, 8) 50 pixels from the plot's top-left corner: its label would sit under the legend.
+    view = View(-0.5, 3.5, 4.5, 8.5, 400, 400)
+    assert "fine topic 8" in texts(places, place_labels(places, view))
+    corner = legend_box(["Query: a question about something long", "Top hits"], view, 0.01, 0.01)
+    assert corner == (4.0, 4.0, 4.0 + 40 + 38 * 12 * 0.62 + 16, 4.0 + 2 * 22 + 16)
+    chosen = place_labels(places, view, taken=[corner])
+    for first in boxes(places, chosen, view):
+        assert not (first[0] < corner[2] and corner[0] < first[2] and first[1] < corner[3] and corner[1] < first[3])
+    # That label gives way; the others stay.
+    assert texts(places, chosen) == texts(places, place_labels(places, view)) - {"fine topic 8"}
+    assert legend_box([], view, 0.01, 0.01) is None
