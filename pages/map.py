@@ -69,7 +69,7 @@ if engine is not None:
     if not placed:
         st.caption(HINT)
     event = st.plotly_chart(SpecFigure(spec), key="map", on_select="rerun", config={"scrollZoom": True})
-    map_overlay(engine, level, pins)
+    map_overlay(engine, level, pins, corner_legend=not legend)
     rows = selected_rows(engine.catalogue.papers["x"].to_numpy(), engine.catalogue.papers["y"].to_numpy(), event)
     if rows is None:
         chosen = selected_ids(selection_points(event))

@@ -23,9 +23,10 @@ MAP_SELECTOR = ".st-key-map .js-plotly-plot"
 _REPORTER = st.components.v2.component("map_view", js=Path(__file__).with_name("map_view.js").read_text(encoding="utf-8"))
 
 
-def map_overlay(engine: Engine, level: Level, pins: Sequence[dict] = (), key: str = "map-view") -> View | None:
+def map_overlay(engine: Engine, level: Level, pins: Sequence[dict] = (), key: str = "map-view", corner_legend: bool = True) -> View | None:
     """Draw the pin's traces (lib/figures.py pin_traces: the query and its hits, drawn over everything) and the overlay
-    for the view the browser last reported (none before its first report), and keep listening for the next view.
+    for the view the browser last reported (none before its first report), its labels round the pin's legend when
+    that is in the plot's corner (`corner_legend`; else it is beside the map), and keep listening for the next view.
     Returns that view."""
     state = st.session_state.get(key)
     view = View.parse(state.get("view") if hasattr(state, "get") else None)
@@ -39,7 +40,7 @@ def map_overlay(engine: Engine, level: Level, pins: Sequence[dict] = (), key: st
             level.index,
             {topic["id"]: topic["label"] for topic in level.topics},
         )
-        legend = [str(trace.get("name", "")) for trace in pins if trace.get("showlegend", True)]
+        legend = [str(trace.get("name", "")) for trace in pins if trace.get("showlegend", True)] if corner_legend else []
         overlay = view_overlay(catalogue.papers, topics, view, map_point_limit(), legend)
         # One JSON text, parsed by the browser: orjson writes 50,000 points in about 0.02 s (Plotly's encoder 0.3 s).
         data = {"selector": MAP_SELECTOR, "overlay": orjson.dumps(overlay, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")}

@@ -4,10 +4,12 @@ import json
 import shutil
 from urllib.parse import parse_qs
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.engine import load_engine
+from lib.figures import map_label
 from lib.snippets import query_terms, snippet
 from lib.text import markdown_marked, markdown_with_math
 from lib.topic_views import topic_members
@@ -214,3 +216,31 @@ def test_the_map_keys_topics_by_their_labels_and_shows_a_legend_on_request(model
     assert app.toggle[0].value is True
     figure = json.loads(app.get("plotly_chart")[0].proto.spec)
     assert all(t.get("showlegend", True) for t in figure["data"] if t.get("mode") == "markers")
+
+
+def test_map_labels_leave_the_query_legends_corner_free_unless_the_legend_is_beside_the_map(models, engine) -> None:
+    catalogue = engine.catalogue
+    largest = max(catalogue.level(0).topics, key=lambda topic: topic["size"])
+    members = np.asarray(catalogue.clusters) == largest["id"]
+    x, y = float(np.median(catalogue.papers["x"][members])), float(np.median(catalogue.papers["y"][members]))
+    # A view as the browser reports it, 60 pixels a unit, the topic's centre 80 and 25 pixels into the plot: under
+    # the legend of a pinned query, which lies in the plot's top-left corner unless the Legend switch puts every
+    # topic's entry beside the map.
+    left, top = x - 80 / 60, y + 25 / 60
+    view = {"x": [left, left + 700 / 60], "y": [top - 540 / 60, top], "width": 700, "height": 540}
+
+    def labels(**params: str) -> set[str]:
+        app = AppTest.from_file(APP, default_timeout=120)
+        for key, value in params.items():
+            app.query_params[key] = value
+        app.session_state["map-view"] = {"view": view}
+        app.run()
+        app.switch_page("pages/map.py").run()
+        assert not app.exception, app.exception
+        overlay = json.loads(json.loads(app.get("bidi_component")[0].proto.json)["overlay"])
+        return {annotation["text"] for annotation in overlay["labels"]}
+
+    name = map_label(largest["label"])
+    assert name in labels()
+    assert name not in labels(q="qubits stabilizer codes")
+    assert name in labels(q="qubits stabilizer codes", legend="1")
