@@ -223,7 +223,8 @@ def place_labels(
     taken: Sequence[tuple[float, float, float, float]] = (),
 ) -> list[PlacedLabel]:
     """The labels to draw in this view, none overlapping another or a `taken` box (a legend's, in pixels from the
-    plot's top-left corner), every one inside the plot: coarser levels first, then
+    plot's top-left corner: a label under it moves just below or beside it, if that stays within its topic's spread),
+    every one inside the plot: coarser levels first, then
     larger topics (see the module docstring). A label whose topic's centre is in view but whose box would cross the
     plot's edge is moved inside; a label with the same keywords as one placed already is left out. A coarser level's
     topic whose centre lies in empty space (no paper of its own within half its spread: a group of topics far apart)
@@ -254,7 +255,13 @@ def place_labels(
         left = min(max(px[i] - width / 2, 0.0), view.width - width)
         top = min(max(py[i] - height / 2, 0.0), view.height - height)
         box = (left, top, left + width, top + height)
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+        if any(_overlap(box, b) for b in taken):
+            # Under the legend: just below it or right of it, if that is still by the topic's papers.
+            box = _beside(box, taken, view, reach=max(float(spread_px[i]), 2 * height))
+            if box is None:
+                continue
+            left, top = box[0], box[1]
+        if any(_overlap(box, b) for b in boxes):
             continue
         x = centre_x + (left + width / 2 - view.width / 2) / scale
         y = centre_y - (top + height / 2 - view.height / 2) / scale
@@ -264,6 +271,35 @@ def place_labels(
         if len(placed) >= limit:
             break
     return placed
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two (left, top, right, bottom) boxes overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _beside(
+    box: tuple[float, float, float, float], taken: Sequence[tuple[float, float, float, float]], view: View, reach: float
+) -> tuple[float, float, float, float] | None:
+    """The nearest place for a label box next to the taken boxes it meets (just below one, or just right of one),
+    inside the plot, clear of every taken box and at most `reach` pixels from where it was; None if there is none."""
+    width, height = box[2] - box[0], box[3] - box[1]
+    tries = []
+    for other in taken:
+        if _overlap(box, other):
+            tries += [(box[0], other[3] + 1.0), (other[2] + 1.0, box[1])]
+    fits = [
+        (left, top)
+        for left, top in tries
+        if left + width <= view.width
+        and top + height <= view.height
+        and np.hypot(left - box[0], top - box[1]) <= reach
+        and not any(_overlap((left, top, left + width, top + height), other) for other in taken)
+    ]
+    if not fits:
+        return None
+    left, top = min(fits, key=lambda place: np.hypot(place[0] - box[0], place[1] - box[1]))
+    return (left, top, left + width, top + height)
 
 
 def rows_in_view(x: np.ndarray, y: np.ndarray, view: View, limit: int) -> np.ndarray | None:

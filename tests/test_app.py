@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.engine import load_engine
-from lib.figures import map_label
+from lib.figures import CORNER_LEGEND, map_label
+from lib.mapview import View, label_box, legend_box
 from lib.snippets import query_terms, snippet
 from lib.text import markdown_marked, markdown_with_math
 from lib.topic_views import topic_members
@@ -223,13 +224,14 @@ def test_map_labels_leave_the_query_legends_corner_free_unless_the_legend_is_bes
     largest = max(catalogue.level(0).topics, key=lambda topic: topic["size"])
     members = np.asarray(catalogue.clusters) == largest["id"]
     x, y = float(np.median(catalogue.papers["x"][members])), float(np.median(catalogue.papers["y"][members]))
-    # A view as the browser reports it, 60 pixels a unit, the topic's centre 80 and 25 pixels into the plot: under
+    # A view as the browser reports it, 60 pixels a unit, the topic's centre 120 and 25 pixels into the plot: under
     # the legend of a pinned query, which lies in the plot's top-left corner unless the Legend switch puts every
     # topic's entry beside the map.
-    left, top = x - 80 / 60, y + 25 / 60
+    left, top = x - 120 / 60, y + 25 / 60
     view = {"x": [left, left + 700 / 60], "y": [top - 540 / 60, top], "width": 700, "height": 540}
 
-    def labels(**params: str) -> set[str]:
+    def labels(**params: str) -> tuple[dict[str, tuple[float, float]], list[str]]:
+        """The overlay's labels (text: position in pixels) and the pin's legend entries, for a view of the map."""
         app = AppTest.from_file(APP, default_timeout=120)
         for key, value in params.items():
             app.query_params[key] = value
@@ -237,10 +239,21 @@ def test_map_labels_leave_the_query_legends_corner_free_unless_the_legend_is_bes
         app.run()
         app.switch_page("pages/map.py").run()
         assert not app.exception, app.exception
-        overlay = json.loads(json.loads(app.get("bidi_component")[0].proto.json)["overlay"])
-        return {annotation["text"] for annotation in overlay["labels"]}
+        data = json.loads(app.get("bidi_component")[0].proto.json)
+        places = {}
+        for annotation in json.loads(data["overlay"])["labels"]:
+            px, py = shown.to_pixels(np.array([annotation["x"]]), np.array([annotation["y"]]))
+            places[annotation["text"]] = (float(px[0]), float(py[0]))
+        return places, [trace["name"] for trace in json.loads(data["pins"])]
 
+    shown = View.parse(view)
     name = map_label(largest["label"])
-    assert name in labels()
-    assert name not in labels(q="qubits stabilizer codes")
-    assert name in labels(q="qubits stabilizer codes", legend="1")
+    alone, _ = labels()
+    assert abs(alone[name][0] - 120) < 1 and abs(alone[name][1] - 25) < 1  # at its topic's centre, under the corner
+    pinned, entries = labels(q="qubits stabilizer codes")
+    corner = legend_box(entries, shown, CORNER_LEGEND["x"], 1 - CORNER_LEGEND["y"])
+    _, height = label_box(name, 0)
+    moved_x, moved_y = pinned[name]
+    assert moved_y - height / 2 > corner[3] and moved_x == alone[name][0]  # moved just below the legend
+    beside, _ = labels(q="qubits stabilizer codes", legend="1")
+    assert beside[name] == alone[name]  # the legend is beside the map: the corner is the labels'

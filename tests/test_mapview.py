@@ -168,6 +168,13 @@ def test_labels_keep_out_of_the_pinned_querys_corner_legend() -> None:
     chosen = place_labels(places, view, taken=[corner])
     for first in boxes(places, chosen, view):
         assert not (first[0] < corner[2] and corner[0] < first[2] and first[1] < corner[3] and corner[1] < first[3])
-    # That label gives way; the others stay.
-    assert texts(places, chosen) == texts(places, place_labels(places, view)) - {"fine topic 8"}
+    # That label moves just below the legend, still by its topic's papers (its spread: about 90 pixels here).
+    assert texts(places, chosen) == texts(places, place_labels(places, view))
+    moved = next(box for label, box in zip(chosen, boxes(places, chosen, view), strict=True) if places.text[label.index] == "fine topic 8")
+    assert corner[3] < moved[1] <= corner[3] + 2 and moved[0] < 50 < moved[2]
+    # With no room near it (a legend of 15 entries reaches 346 pixels down, and it is too wide to pass on the right),
+    # the label gives way; the others stay.
+    tall = legend_box(["Query: a question about something long"] + [f"entry {n}" for n in range(14)], view, 0.01, 0.01)
+    crowded = place_labels(places, view, taken=[tall])
+    assert texts(places, crowded) == texts(places, place_labels(places, view)) - {"fine topic 8"}
     assert legend_box([], view, 0.01, 0.01) is None

@@ -171,6 +171,9 @@ def test_app_processes_listen_on_loopback_and_share_models_without_the_password(
     env = serve.app_environment(Path("/srv/models"))
     assert env["MODELS_DIR"] == "/srv/models" and serve.PASSWORD_ENV not in env
     assert len(env["STREAMLIT_SERVER_COOKIE_SECRET"]) == 64
+    assert env["MALLOC_ARENA_MAX"] == "2"  # fewer malloc arenas for many sessions' threads
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert serve.app_environment(Path("/srv/models"))["MALLOC_ARENA_MAX"] == "4"  # the user's choice kept
 
 
 def test_the_command_line_has_serve() -> None:
