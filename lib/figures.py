@@ -606,14 +606,20 @@ def map_topic_places(catalogue: Catalogue) -> TopicPlaces:
     return topic_places_of(catalogue.papers["x"].to_numpy(), catalogue.papers["y"].to_numpy(), levels)
 
 
+def legend_entries(traces: Iterable[dict]) -> list[str]:
+    """The texts a legend shows for these trace dicts (pin_traces, say): the names of those in the legend, as read
+    on screen (their Plotly text unescaped)."""
+    return [html.unescape(str(trace.get("name", ""))) for trace in traces if trace.get("showlegend", True)]
+
+
 def view_overlay(papers: pd.DataFrame, topics: MapTopics, view: View, limit: int, legend: Sequence[str] = ()) -> dict:
-    """What the map draws over one view (lib/mapview.py): {"labels": annotations, placed round the corner legend of
-    the `legend` entries (the pinned query's trace names, as Plotly text), "points": traces of the papers in view,
-    empty unless the set has more than `limit` papers (drawn as a density image) and at most `limit` are in view}."""
+    """What the map draws over one view (lib/mapview.py): {"labels": annotations, placed round a corner legend of
+    the `legend` entries (legend_entries of the pinned query's traces), "points": traces of the papers in view, empty
+    unless the set has more than `limit` papers (drawn as a density image) and at most `limit` are in view}."""
     x, y = papers["x"].to_numpy(), papers["y"].to_numpy()
     rows = rows_in_view(x, y, view, limit)
     places = topics.places if rows is None else with_topics_in_view(topics.places, view, x, y, topics.finest, rows)
-    corner = legend_box([html.unescape(entry) for entry in legend], view, CORNER_LEGEND["x"], 1 - CORNER_LEGEND["y"])
+    corner = legend_box(legend, view, CORNER_LEGEND["x"], 1 - CORNER_LEGEND["y"])
     chosen = place_labels(places, view, taken=[corner] if corner else [])
     overlay: dict = {"labels": view_label_annotations(places, chosen, topics.level), "points": []}
     if rows is not None and len(papers) > limit:

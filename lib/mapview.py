@@ -18,6 +18,7 @@ lib/figures.py draws them as annotations on a pale backing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -293,12 +294,12 @@ def _beside(
         for left, top in tries
         if left + width <= view.width
         and top + height <= view.height
-        and np.hypot(left - box[0], top - box[1]) <= reach
+        and math.hypot(left - box[0], top - box[1]) <= reach
         and not any(_overlap((left, top, left + width, top + height), other) for other in taken)
     ]
     if not fits:
         return None
-    left, top = min(fits, key=lambda place: np.hypot(place[0] - box[0], place[1] - box[1]))
+    left, top = min(fits, key=lambda place: math.hypot(place[0] - box[0], place[1] - box[1]))
     return (left, top, left + width, top + height)
 
 
