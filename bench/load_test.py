@@ -37,10 +37,11 @@ random time between half and one and a half times S (a fixed sequence per sessio
 error a session starts again from a fresh load of the search page.
 
 Browser errors are timeouts (--timeout), page errors and Streamlit exception boxes. In both modes the server's
-resident memory (its process and children) is sampled before the load, every second during it and after an idle
-pause; the CPU time of the server and of the load generator (this script, and in browser mode Playwright and
-Chromium) is measured too, as on a small machine the browser may be what limits the figures. Both modes print the
-same figures (plus queries per second) and exit 1 when any interaction failed.
+resident memory (its process and children; on Linux also its anonymous part, where a leak shows, as against the
+memory-mapped model set) is sampled before the load, every second during it and after an idle pause; the CPU time
+of the server and of the load generator (this script, and in browser mode Playwright and Chromium) is measured too,
+as on a small machine the browser may be what limits the figures. Both modes print the same figures (plus queries
+per second) and exit 1 when any interaction failed.
 
     python -m bench.load_test [--clients ws|browser] [--sessions 20] [--seconds 60] [--think 0]
                               [--models DIR | --url URL [--pid PID]] [--json OUT]
@@ -151,17 +152,36 @@ class Memory:
     """Resident memory of the server process and its children, sampled over time (MB)."""
 
     process: psutil.Process | None
-    samples: list[tuple[float, float]] = field(default_factory=list)
+    samples: list[tuple[float, float, float | None]] = field(default_factory=list)
+
+    def members(self) -> list[psutil.Process]:
+        """The server process and its children (empty when there is none or it is gone)."""
+        if self.process is None:
+            return []
+        try:
+            return [self.process, *self.process.children(recursive=True)]
+        except psutil.Error:
+            return []
 
     def rss(self) -> float | None:
         """Current RSS of the server and its children in MB, or None when it cannot be read."""
-        if self.process is None:
-            return None
         try:
-            members = [self.process, *self.process.children(recursive=True)]
-            return sum(member.memory_info().rss for member in members) / MB
+            members = self.members()
+            return sum(member.memory_info().rss for member in members) / MB if members else None
         except psutil.Error:
             return None
+
+    def anonymous(self) -> float | None:
+        """The private (anonymous) part of that RSS in MB, from Linux's /proc (None elsewhere). The rest is mostly the
+        memory-mapped model set, counted once per process though the page cache holds one copy: what leaks shows here."""
+        total = 0
+        try:
+            for member in self.members():
+                with open(f"/proc/{member.pid}/status", encoding="ascii") as status:
+                    total += next(int(line.split()[1]) for line in status if line.startswith("RssAnon:"))
+        except (OSError, StopIteration, ValueError):
+            return None
+        return total / 1024 if total else None
 
     def cpu_seconds(self) -> float | None:
         """CPU time the server process and its children have used so far (user + system)."""
@@ -172,7 +192,7 @@ class Memory:
         while not stop.is_set():
             value = self.rss()
             if value is not None:
-                self.samples.append((time.perf_counter() - record.started, value))
+                self.samples.append((time.perf_counter() - record.started, value, self.anonymous()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
 
@@ -569,13 +589,14 @@ def summary(record: Record, memory: Memory, extra: dict) -> dict:
             continue
         per_kind[kind] = {"count": len(times), "p50_s": percentile(times, 50), "p95_s": percentile(times, 95)}
         per_kind[kind]["max_s"] = max(times, default=None)
-    during = [value for _, value in memory.samples]
+    during = [value for _, value, _ in memory.samples]
     growth = []
     for share in (0.25, 0.5, 0.75, 1.0):
         moment = extra["load_seconds"] * share
-        near = [value for at, value in memory.samples if at <= moment]
-        rss = near[-1] if near else None
-        growth.append({"share": share, "at_s": round(moment, 1), "queries": record.queries_by(moment), "rss_mb": rss})
+        near = [(value, anonymous) for at, value, anonymous in memory.samples if at <= moment]
+        rss, anonymous = near[-1] if near else (None, None)
+        point = {"share": share, "at_s": round(moment, 1), "queries": record.queries_by(moment), "rss_mb": rss}
+        growth.append(point | {"anonymous_mb": anonymous})
     return {
         **extra,
         "interactions": len(record.interactions),
@@ -622,7 +643,11 @@ def show(figures: dict) -> None:
     )
     print("server RSS vs queries served:")
     for point in figures["rss_vs_queries"]:
-        print(f"  {point['share']:>4.0%} of the run ({point['at_s']:>5.1f} s): {point['queries']:>5} queries, RSS {mb(point['rss_mb'])}")
+        private = f" (anonymous {mb(point['anonymous_mb'])})" if point.get("anonymous_mb") is not None else ""
+        print(
+            f"  {point['share']:>4.0%} of the run ({point['at_s']:>5.1f} s): {point['queries']:>5} queries, "
+            f"RSS {mb(point['rss_mb'])}{private}"
+        )
     cores = figures["cores"] * figures["load_seconds"]
     generator = "load generator (this script)" if figures["clients"] == "ws" else "load generator (script, Playwright, Chromium)"
     for who, name in (("server", "server"), ("generator", generator)):
@@ -714,7 +739,10 @@ def main() -> None:
     extra["load_average"] = os.getloadavg()
     extra |= {"seconds": args.seconds, "think_seconds": args.think, "idle_seconds": args.idle, **measured}
     figures = summary(record, memory, extra)
-    figures["rss_samples"] = [{"at_s": round(at, 1), "rss_mb": round(value, 1)} for at, value in memory.samples]
+    figures["rss_samples"] = [
+        {"at_s": round(at, 1), "rss_mb": round(value, 1), "anonymous_mb": None if anonymous is None else round(anonymous, 1)}
+        for at, value, anonymous in memory.samples
+    ]
     show(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
