@@ -4,12 +4,13 @@ import streamlit as st
 
 import pages.nav as nav
 from lib.threads import one_thread_per_library
-from pages.session_memory import forget_vanished_widgets
+from pages.streamlit_memory import bound_streamlit_memory
 
 # Many readers share the server: one thread per numerical library, not a spinning pool each (lib/threads.py).
 one_thread_per_library()
-# A session keeps what its widgets need while they are on the page, not every row it ever showed (pages/session_memory.py).
-forget_vanished_widgets()
+# What Streamlit remembers stays bounded: the widgets on a session's page, not every row it ever showed, and no lock
+# for every query ever cached (pages/streamlit_memory.py).
+bound_streamlit_memory()
 
 # Pages that draw a Plotly map, and a blank 10-pixel chart sent before anything slow on a session's first visit to
 # one: the browser fetches and compiles Plotly's bundle (4.7 MB of JavaScript, about 1.5 s) while the page's modules

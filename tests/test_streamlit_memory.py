@@ -1,10 +1,15 @@
-"""A session that keeps searching holds the widgets of its last page, not of every page it ever showed."""
+"""What Streamlit remembers stays bounded: a session that keeps searching holds the widgets of its last page, not of
+every page it ever showed, and a cache does not keep a lock for every value it ever computed."""
 
+import gc
 import shutil
 
 import pytest
+import streamlit as st
+from streamlit.runtime.caching import cache_utils
 from streamlit.testing.v1 import AppTest
 
+from pages.streamlit_memory import LOCKS_KEPT, bound_compute_locks
 from tests.conftest import ROOT, open_abstracts
 
 APP = str(ROOT / "app.py")
@@ -59,3 +64,23 @@ def test_a_row_opened_after_the_clean_up_still_answers(models) -> None:
     app.expander[0].button[0].click().run()  # the action's callback still fires: the search page asks like=<id>
     assert not app.exception, app.exception
     assert "like" in app.query_params
+
+
+def caches() -> set[int]:
+    return {id(found) for found in gc.get_objects() if isinstance(found, cache_utils.Cache)}
+
+
+def test_a_cache_keeps_a_bounded_number_of_compute_locks() -> None:
+    assert bound_compute_locks()
+    before = caches()
+
+    @st.cache_data(max_entries=10)
+    def double(x: int) -> int:
+        return 2 * x
+
+    values = [double(x) for x in range(3 * LOCKS_KEPT)] + [double(x) for x in range(3 * LOCKS_KEPT)]
+    assert values == [2 * x for x in range(3 * LOCKS_KEPT)] * 2  # evicted values are computed again, right
+    new = [found for found in gc.get_objects() if isinstance(found, cache_utils.Cache) and id(found) not in before]
+    assert new, "no cache made for the function"
+    # Without the bound the cache kept a lock per argument ever seen: 3 * LOCKS_KEPT here.
+    assert all(len(cache._value_locks) <= LOCKS_KEPT for cache in new), [len(cache._value_locks) for cache in new]
