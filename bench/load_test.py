@@ -154,34 +154,25 @@ class Memory:
     process: psutil.Process | None
     samples: list[tuple[float, float, float | None]] = field(default_factory=list)
 
-    def members(self) -> list[psutil.Process]:
-        """The server process and its children (empty when there is none or it is gone)."""
+    def reading(self) -> tuple[float | None, float | None]:
+        """Current RSS of the server and its children in MB, and its private (anonymous) part: RSS less the file-backed
+        and shared pages psutil reports on Linux (None elsewhere). The rest is mostly the memory-mapped model set,
+        counted once per process though the page cache holds one copy: a leak shows in the anonymous part. (None,
+        None) when it cannot be read."""
         if self.process is None:
-            return []
+            return None, None
         try:
-            return [self.process, *self.process.children(recursive=True)]
+            infos = [member.memory_info() for member in [self.process, *self.process.children(recursive=True)]]
         except psutil.Error:
-            return []
+            return None, None
+        rss = sum(info.rss for info in infos)
+        shared = [getattr(info, "shared", None) for info in infos]
+        anonymous = None if None in shared else rss - sum(shared)
+        return rss / MB, None if anonymous is None else anonymous / MB
 
     def rss(self) -> float | None:
         """Current RSS of the server and its children in MB, or None when it cannot be read."""
-        try:
-            members = self.members()
-            return sum(member.memory_info().rss for member in members) / MB if members else None
-        except psutil.Error:
-            return None
-
-    def anonymous(self) -> float | None:
-        """The private (anonymous) part of that RSS in MB, from Linux's /proc (None elsewhere). The rest is mostly the
-        memory-mapped model set, counted once per process though the page cache holds one copy: what leaks shows here."""
-        total = 0
-        try:
-            for member in self.members():
-                with open(f"/proc/{member.pid}/status", encoding="ascii") as status:
-                    total += next(int(line.split()[1]) for line in status if line.startswith("RssAnon:"))
-        except (OSError, StopIteration, ValueError):
-            return None
-        return total / 1024 if total else None
+        return self.reading()[0]
 
     def cpu_seconds(self) -> float | None:
         """CPU time the server process and its children have used so far (user + system)."""
@@ -190,9 +181,9 @@ class Memory:
     async def sample_every_second(self, record: Record, stop: asyncio.Event) -> None:
         """Sample RSS once a second until told to stop."""
         while not stop.is_set():
-            value = self.rss()
+            value, anonymous = self.reading()
             if value is not None:
-                self.samples.append((time.perf_counter() - record.started, value, self.anonymous()))
+                self.samples.append((time.perf_counter() - record.started, value, anonymous))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
 

@@ -41,6 +41,12 @@ def _forget(state: Any, widget_ids: Iterable[str]) -> None:
             del forward[key]
 
 
+def _has_parts(state: Any) -> bool:
+    """Whether a SessionState holds what _forget changes, laid out as in Streamlit 1.67."""
+    mapper = getattr(state, "_key_id_mapper", None)
+    return hasattr(getattr(state, "_new_widget_state", None), "widget_metadata") and hasattr(mapper, "_key_id_mapping")
+
+
 def forget_vanished_widgets() -> bool:
     """Make Streamlit's end-of-run clean-up forget vanished widgets entirely (once per process); True when in effect."""
     try:
@@ -56,14 +62,12 @@ def forget_vanished_widgets() -> bool:
 
     def remove_stale_widgets(self: Any, active_widget_ids: frozenset[str]) -> None:
         ctx = get_script_run_ctx()
-        try:
+        stale = []
+        if ctx is not None and _has_parts(self):
+            # Decided before Streamlit's clean-up, which reads the same metadata to decide which values to drop.
+            fragments = ctx.fragment_ids_this_run
             metadata = self._new_widget_state.widget_metadata
-            self._key_id_mapper._key_id_mapping  # noqa: B018 - the parts _forget needs, checked before anything changes
-        except AttributeError:
-            ctx = None
-        fragments = None if ctx is None else ctx.fragment_ids_this_run
-        # Decided before Streamlit's clean-up, which reads the same metadata to decide which values to drop.
-        stale = [] if ctx is None else [key for key, meta in metadata.items() if is_stale(meta, active_widget_ids, fragments)]
+            stale = [key for key, meta in metadata.items() if is_stale(meta, active_widget_ids, fragments)]
         original(self, active_widget_ids)
         _forget(self, stale)
 

@@ -66,13 +66,14 @@ def test_a_row_opened_after_the_clean_up_still_answers(models) -> None:
     assert "like" in app.query_params
 
 
-def caches() -> set[int]:
-    return {id(found) for found in gc.get_objects() if isinstance(found, cache_utils.Cache)}
+def caches() -> list[cache_utils.Cache]:
+    """Every Streamlit cache this process holds."""
+    return [found for found in gc.get_objects() if isinstance(found, cache_utils.Cache)]
 
 
 def test_a_cache_keeps_a_bounded_number_of_compute_locks() -> None:
     assert bound_compute_locks()
-    before = caches()
+    before = {id(cache) for cache in caches()}
 
     @st.cache_data(max_entries=10)
     def double(x: int) -> int:
@@ -80,7 +81,7 @@ def test_a_cache_keeps_a_bounded_number_of_compute_locks() -> None:
 
     values = [double(x) for x in range(3 * LOCKS_KEPT)] + [double(x) for x in range(3 * LOCKS_KEPT)]
     assert values == [2 * x for x in range(3 * LOCKS_KEPT)] * 2  # evicted values are computed again, right
-    new = [found for found in gc.get_objects() if isinstance(found, cache_utils.Cache) and id(found) not in before]
+    new = [cache for cache in caches() if id(cache) not in before]
     assert new, "no cache made for the function"
     # Without the bound the cache kept a lock per argument ever seen: 3 * LOCKS_KEPT here.
     assert all(len(cache._value_locks) <= LOCKS_KEPT for cache in new), [len(cache._value_locks) for cache in new]
